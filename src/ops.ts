@@ -1,0 +1,50 @@
+/**
+ * The effects a core may use. Cores (logs, engine, server) receive an Ops and never
+ * touch fetch, node:fs, process or Date.now themselves; host/ implements it for real
+ * and tests implement it with in-memory maps.
+ */
+export interface HttpRequest {
+  readonly method?: 'GET' | 'HEAD';
+  readonly headers?: Record<string, string>;
+  readonly signal: AbortSignal;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  /** Reads the body as text, refusing (with an error) bodies over maxBytes. */
+  text(maxBytes: number): Promise<string>;
+  /** The body as a web stream, for passing NARs through without buffering. */
+  body(): ReadableStream<Uint8Array> | null;
+  /** Drops the body so the connection can be reused. */
+  discard(): Promise<void>;
+}
+
+export interface Ops {
+  fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
+  /** Milliseconds, monotonic. */
+  now(): number;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Progress and diagnostics; never part of a command's result. */
+  log(event: LogEvent): void;
+}
+
+export type LogEvent =
+  | { readonly kind: 'progress'; readonly done: number; readonly total: number; readonly phase: string }
+  | { readonly kind: 'warn'; readonly message: string }
+  | { readonly kind: 'decision'; readonly fields: Record<string, unknown> };
+
+/** What trustix-vote asks of the local Nix. host/nix.ts runs the real commands. */
+export interface NixOps {
+  readonly storeDir: string;
+  /** The subset of `paths` that are valid in the local store. */
+  validPaths(paths: readonly string[], signal: AbortSignal): Promise<Set<string>>;
+  /** The runtime closure of valid paths (`nix-store -qR`). */
+  closure(paths: readonly string[], signal: AbortSignal): Promise<string[]>;
+  /** Every output path of every derivation in the closure of these .drv files. */
+  derivationOutputs(drvs: readonly string[], signal: AbortSignal): Promise<string[]>;
+  /** Instantiates a Nix file (with optional attribute paths) to .drv paths. */
+  instantiate(file: string, attrs: readonly string[], signal: AbortSignal): Promise<string[]>;
+  /** Evaluates an installable (`.#foo`, `nixpkgs#hello`) to its .drv path. */
+  installableDerivation(installable: string, signal: AbortSignal): Promise<string[]>;
+}
