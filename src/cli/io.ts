@@ -1,0 +1,18 @@
+/** What a command may touch of the process; only main.ts builds the real one. */
+export interface CliIO {
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  readonly stderrIsTTY: boolean;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Undefined when the file does not exist or cannot be read. */
+  readonly readFile: (path: string) => string | undefined;
+  readonly isFile: (path: string) => boolean;
+  /** Aborted on SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+/** A usage mistake: exit status 2, with a hint to --help. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}

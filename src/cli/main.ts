@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+/**
+ * The process boundary: the only module that reads argv, env and signals or sets
+ * the exit status. Commands load on demand, so `check` never pays for `serve`.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { CliIO } from './io.ts';
+import { exitStatusOf } from './status.ts';
+
+const HELP = `Usage: trustix-vote COMMAND [OPTIONS]
+
+Let several independent build logs vote on every store path before Nix substitutes
+it. The machine's Lua policy decides how much agreement is enough; paths that lose
+are left to a local build.
+
+Commands
+  check TARGET...         vote on the closure of TARGET and show the verdicts
+  policy test FILE --votes VOTES.json
+                          try a policy on sample votes before deploying it
+  demo                    build three local caches (one lying) with real Nix and run check
+  help [COMMAND]          show help for COMMAND
+
+Run 'trustix-vote COMMAND --help' for a command's options and exit status.
+`;
+
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+const commands: Record<string, () => Promise<{ run: Command; help: string }>> = {
+  check: async () => {
+    const m = await import('./check.ts');
+    return { run: m.runCheck, help: m.CHECK_HELP };
+  },
+  policy: async () => {
+    const m = await import('./policy.ts');
+    return { run: m.runPolicy, help: m.POLICY_HELP };
+  },
+  demo: async () => {
+    const m = await import('./demo.ts');
+    return { run: m.runDemo, help: m.DEMO_HELP };
+  },
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const io = processIO();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || (name === 'help' && rest.length === 0)) {
+    io.stdout(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.stdout('trustix-vote 0.1.0\n');
+    return 0;
+  }
+  const wanted = name === 'help' ? rest[0] ?? '' : name;
+  const load = commands[wanted];
+  if (load === undefined) {
+    io.stderr(`trustix-vote: unknown command "${wanted}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const cmd = await load();
+    if (name === 'help') {
+      io.stdout(cmd.help);
+      return 0;
+    }
+    return await cmd.run(rest, io);
+  } catch (e) {
+    const { status, message } = exitStatusOf(e);
+    io.stderr(`trustix-vote ${wanted}: ${message}\n`);
+    return status;
+  }
+}
+
+function processIO(): CliIO {
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort(new Error(`${sig} received`)));
+  return {
+    stdout: (s) => void process.stdout.write(s),
+    stderr: (s) => void process.stderr.write(s),
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+    readFile: (p) => {
+      try {
+        return readFileSync(p, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    isFile: (p) => {
+      try {
+        return statSync(p).isFile() || statSync(`${p}/default.nix`).isFile();
+      } catch {
+        return false;
+      }
+    },
+    signal: controller.signal,
+  };
+}
+
+const status = await main(process.argv.slice(2));
+process.exitCode = status;

@@ -1,0 +1,208 @@
+/**
+ * trustix-vote's configuration file:
+ *
+ *   [policy]
+ *   file = ./policy.lua          ; optional, relative to this file
+ *   [query]
+ *   timeout = 5                  ; seconds per request
+ *   deadline = 60                ; seconds per run
+ *   [log.cache-a]
+ *   kind = binary-cache
+ *   url = http://127.0.0.1:8081
+ *   key = cache-a-1:BASE64=
+ *   weight = 1                   ; optional
+ *
+ * Every key is checked; an unknown one is an error, so a typo never silently
+ * weakens a policy.
+ */
+import { dirname, resolve } from 'node:path';
+import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
+import { ConfigError } from './errors.ts';
+import { readIni, type IniSection } from './ini.ts';
+
+export interface LogConfig {
+  readonly name: string;
+  readonly kind: 'binary-cache';
+  readonly url: string;
+  readonly key: PublicKey;
+  readonly weight: number;
+}
+
+export interface QueryConfig {
+  readonly timeoutMs: number;
+  readonly deadlineMs: number;
+  readonly concurrency: number;
+  readonly perLog: number;
+  readonly retries: number;
+}
+
+export interface ServeConfig {
+  readonly listen: string;
+  readonly signingKeyFile?: string;
+  readonly mode: 'enforce' | 'report';
+  readonly priority: number;
+  readonly cacheSize: number;
+  readonly cacheTtlMs: number;
+}
+
+export interface Config {
+  readonly file: string;
+  readonly policyFile?: string;
+  readonly query: QueryConfig;
+  readonly logs: readonly LogConfig[];
+  readonly serve: ServeConfig;
+  readonly upstreams?: readonly string[];
+}
+
+export const DEFAULT_QUERY: QueryConfig = { timeoutMs: 5_000, deadlineMs: 60_000, concurrency: 128, perLog: 32, retries: 2 };
+export const DEFAULT_SERVE: ServeConfig = {
+  listen: '127.0.0.1:37515',
+  mode: 'enforce',
+  priority: 30,
+  cacheSize: 100_000,
+  cacheTtlMs: 600_000,
+};
+
+/** `file` is used for messages and to resolve relative paths; `text` is its content. */
+export function parseConfig(text: string, file: string): Config {
+  const sections = readIni(text, file);
+  const get = (name: string) => sections.find((s) => s.name === name);
+  for (const s of sections) {
+    if (!/^(policy|query|serve|upstream|log\..+)$/.test(s.name)) {
+      throw new ConfigError(file, { section: s.name, line: s.line }, 'unknown section (expected policy, query, serve, upstream or log.NAME)');
+    }
+  }
+  const base = dirname(resolve(file));
+  const policy = new Reader(file, get('policy'));
+  const policyFile = policy.optional('file', (v) => resolve(base, v));
+  policy.done();
+  const q = new Reader(file, get('query'));
+  const query: QueryConfig = {
+    timeoutMs: q.number('timeout', DEFAULT_QUERY.timeoutMs / 1000, 0.001, 3600) * 1000,
+    deadlineMs: q.number('deadline', DEFAULT_QUERY.deadlineMs / 1000, 0.001, 86400) * 1000,
+    concurrency: q.integer('concurrency', DEFAULT_QUERY.concurrency, 1, 4096),
+    perLog: q.integer('per-log', DEFAULT_QUERY.perLog, 1, 1024),
+    retries: q.integer('retries', DEFAULT_QUERY.retries, 0, 10),
+  };
+  q.done();
+  const logs = sections.filter((s) => s.name.startsWith('log.')).map((s) => parseLog(file, s));
+  checkDistinctKeys(file, logs);
+  const serve = parseServe(file, get('serve'), base);
+  const up = new Reader(file, get('upstream'));
+  const upstreams = up.optional('urls', (v) => v.split(/[\s,]+/).filter(Boolean).map((u) => httpUrl(u, file, 'upstream', 'urls')));
+  up.done();
+  return {
+    file,
+    ...(policyFile !== undefined && { policyFile }),
+    query,
+    logs,
+    serve,
+    ...(upstreams !== undefined && { upstreams }),
+  };
+}
+
+function parseLog(file: string, s: IniSection): LogConfig {
+  const name = s.name.slice('log.'.length);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new ConfigError(file, { section: s.name, line: s.line }, 'a log name may hold letters, digits, ".", "_" and "-"');
+  }
+  const r = new Reader(file, s);
+  const kind = r.required('kind', (v) => {
+    if (v !== 'binary-cache') throw new Error(`unknown kind "${v}" (supported: binary-cache)`);
+    return v;
+  });
+  const url = r.required('url', (v) => httpUrl(v, file, s.name, 'url'));
+  const key = r.required('key', (v) => parsePublicKey(v));
+  const weight = r.number('weight', 1, 0, 1e6);
+  r.done();
+  return { name, kind, url, key, weight };
+}
+
+function parseServe(file: string, s: IniSection | undefined, base: string): ServeConfig {
+  const r = new Reader(file, s);
+  const signingKeyFile = r.optional('signing-key', (v) => resolve(base, v));
+  const serve: ServeConfig = {
+    listen: r.optional('listen', (v) => v) ?? DEFAULT_SERVE.listen,
+    mode: r.optional('mode', (v) => {
+      if (v !== 'enforce' && v !== 'report') throw new Error('expected "enforce" or "report"');
+      return v;
+    }) ?? DEFAULT_SERVE.mode,
+    priority: r.integer('priority', DEFAULT_SERVE.priority, 0, 1000),
+    cacheSize: r.integer('cache-size', DEFAULT_SERVE.cacheSize, 0, 10_000_000),
+    cacheTtlMs: r.number('cache-ttl', DEFAULT_SERVE.cacheTtlMs / 1000, 0, 30 * 86400) * 1000,
+    ...(signingKeyFile !== undefined && { signingKeyFile }),
+  };
+  r.done();
+  return serve;
+}
+
+function checkDistinctKeys(file: string, logs: readonly LogConfig[]): void {
+  const byKey = new Map<string, string>();
+  for (const log of logs) {
+    const other = byKey.get(log.key.text);
+    if (other !== undefined) {
+      throw new ConfigError(file, { section: `log.${log.name}`, key: 'key' },
+        `logs "${other}" and "${log.name}" have the same key: they are one builder, not two votes`);
+    }
+    byKey.set(log.key.text, log.name);
+  }
+}
+
+function httpUrl(v: string, file: string, section: string, key: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(file, { section, key }, `"${v}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(file, { section, key }, `"${v}" is not an http(s) URL`);
+  return v.replace(/\/+$/, '');
+}
+
+/** Reads one section's keys, remembering which were used so leftovers are errors. */
+class Reader {
+  private readonly used = new Set<string>();
+  constructor(private readonly file: string, private readonly section: IniSection | undefined) {}
+
+  optional<T>(key: string, conv: (v: string) => T): T | undefined {
+    const entry = this.section?.values.get(key);
+    if (entry === undefined) return undefined;
+    this.used.add(key);
+    try {
+      return conv(entry.value);
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw this.error(key, entry.line, e instanceof Error ? e.message : String(e), e);
+    }
+  }
+
+  required<T>(key: string, conv: (v: string) => T): T {
+    const v = this.optional(key, conv);
+    if (v === undefined) throw this.error(key, this.section?.line, 'missing');
+    return v;
+  }
+
+  number(key: string, dflt: number, min: number, max: number): number {
+    return this.optional(key, (v) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`expected a number from ${min} to ${max}, got "${v}"`);
+      return n;
+    }) ?? dflt;
+  }
+
+  integer(key: string, dflt: number, min: number, max: number): number {
+    const n = this.number(key, dflt, min, max);
+    if (!Number.isInteger(n)) throw this.error(key, this.section?.values.get(key)?.line, `expected a whole number, got ${n}`);
+    return n;
+  }
+
+  done(): void {
+    for (const [key, { line }] of this.section?.values ?? []) {
+      if (!this.used.has(key)) throw this.error(key, line, 'unknown key');
+    }
+  }
+
+  private error(key: string, line: number | undefined, message: string, cause?: unknown): ConfigError {
+    return new ConfigError(this.file, { section: this.section?.name ?? '?', key, ...(line !== undefined && { line }) }, message, { cause });
+  }
+}

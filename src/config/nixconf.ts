@@ -1,0 +1,86 @@
+/**
+ * Zero-setup mode: the logs come from the machine's nix.conf. Every substituter whose
+ * trusted public key can be matched to it by name ("cache.nixos.org-1" ↔
+ * https://cache.nixos.org) becomes one binary-cache log named after its host.
+ *
+ * nix.conf is `key = value` lines, `#` comments, `include FILE` / `!include FILE`
+ * (the latter silent when FILE is absent), and `extra-KEY` appending to KEY.
+ */
+import { dirname, resolve } from 'node:path';
+import { parse } from 'ini';
+import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
+import type { LogConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+
+export type ReadFile = (path: string) => string | undefined;
+
+export function parseNixConf(text: string, file: string, read: ReadFile, into = new Map<string, string>(), depth = 0): Map<string, string> {
+  if (depth > 16) throw new ConfigError(file, {}, 'includes nest more than 16 deep');
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (line === '') return;
+    const include = /^(!?)include\s+(.+)$/.exec(line);
+    if (include) {
+      const path = resolve(dirname(file), (include[2] ?? '').trim());
+      const sub = read(path);
+      if (sub === undefined) {
+        if (include[1] === '!') return;
+        throw new ConfigError(file, { line: i + 1 }, `included file ${path} cannot be read`);
+      }
+      parseNixConf(sub, path, read, into, depth + 1);
+      return;
+    }
+    const kv = parse(line) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(kv)) {
+      const key = k.trim();
+      const value = typeof v === 'string' ? v.trim() : '';
+      const extra = /^extra-(.+)$/.exec(key)?.[1];
+      if (extra !== undefined) into.set(extra, [into.get(extra), value].filter(Boolean).join(' '));
+      else into.set(key, value);
+    }
+  });
+  return into;
+}
+
+export interface NixConfLogs {
+  readonly logs: LogConfig[];
+  readonly skipped: string[];
+}
+
+export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: string): NixConfLogs {
+  const words = (k: string) => (settings.get(k) ?? '').split(/\s+/).filter(Boolean);
+  const keys: PublicKey[] = [];
+  for (const k of words('trusted-public-keys')) {
+    try {
+      keys.push(parsePublicKey(k));
+    } catch (e) {
+      throw new ConfigError(file, { key: 'trusted-public-keys' }, `"${k}": ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  const logs: LogConfig[] = [];
+  const skipped: string[] = [];
+  for (const sub of words('substituters')) {
+    let url: URL;
+    try {
+      url = new URL(sub);
+    } catch {
+      skipped.push(`${sub}: not a URL`);
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      skipped.push(`${sub}: only http(s) binary caches can be asked`);
+      continue;
+    }
+    const key = keys.find((k) => k.name.replace(/-\d+$/, '') === url.host) ?? (keys.length === 1 && words('substituters').length === 1 ? keys[0] : undefined);
+    if (key === undefined) {
+      skipped.push(`${sub}: no trusted-public-keys entry named ${url.host}-N`);
+      continue;
+    }
+    if (logs.some((l) => l.key.text === key.text)) {
+      skipped.push(`${sub}: signs with the same key as another substituter`);
+      continue;
+    }
+    logs.push({ name: url.host, kind: 'binary-cache', url: sub.replace(/\?.*$/, '').replace(/\/+$/, ''), key, weight: 1 });
+  }
+  return { logs, skipped };
+}

@@ -1,0 +1,67 @@
+/**
+ * The real HTTP client behind Ops.fetch: undici with keep-alive connection pools,
+ * so a closure of thousands of narinfos reuses a handful of sockets per cache.
+ */
+import { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import type { HttpRequest, HttpResponse } from '../ops.ts';
+
+export class BodyTooLargeError extends Error {
+  readonly code = 'BODY_TOO_LARGE';
+}
+
+export interface HttpClient {
+  fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/** `connections` bounds the sockets per origin; requests beyond it queue in undici. */
+export function createHttpClient(opts: { connections: number }): HttpClient {
+  const agent = new Agent({
+    connections: opts.connections,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    pipelining: 1,
+  });
+  return {
+    async fetch(url, req) {
+      const res = await request(url, {
+        method: req.method ?? 'GET',
+        headers: req.headers ?? {},
+        signal: req.signal,
+        dispatcher: agent,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
+      const body = res.body;
+      return {
+        status: res.statusCode,
+        headers: {
+          get(name: string) {
+            const v = res.headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+          },
+        },
+        async text(maxBytes: number) {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          for await (const chunk of body as AsyncIterable<Buffer>) {
+            size += chunk.length;
+            if (size > maxBytes) {
+              body.destroy();
+              throw new BodyTooLargeError(`response body is over ${maxBytes} bytes`);
+            }
+            chunks.push(chunk);
+          }
+          return Buffer.concat(chunks).toString('utf8');
+        },
+        body() {
+          return Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>;
+        },
+        async discard() {
+          await body.dump().catch(() => undefined);
+        },
+      };
+    },
+    close: () => agent.close(),
+  };
+}

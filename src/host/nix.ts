@@ -1,0 +1,76 @@
+/**
+ * The local Nix, spoken to through its commands. Works with Nix 2.8 (Debian) and newer:
+ * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
+ */
+import { execa, type ResultPromise } from 'execa';
+import type { NixOps } from '../ops.ts';
+
+export class NixCommandError extends Error {
+  readonly code = 'NIX_COMMAND';
+}
+
+const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
+const CHUNK = 2000;
+
+async function run(cmd: string, args: readonly string[], signal: AbortSignal, okCodes: number[] = [0]): Promise<string> {
+  const proc: ResultPromise = execa(cmd, args, { cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
+  const res = await proc;
+  if (res.failed && !okCodes.includes(res.exitCode ?? -1)) {
+    const why = String(res.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? res.shortMessage;
+    throw new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`);
+  }
+  return String(res.stdout ?? '');
+}
+
+const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+
+async function chunked(paths: readonly string[], f: (chunk: string[]) => Promise<string[]>): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < paths.length; i += CHUNK) out.push(...(await f(paths.slice(i, i + CHUNK))));
+  return out;
+}
+
+export function createNixOps(storeDir = '/nix/store'): NixOps {
+  return {
+    storeDir,
+    async validPaths(paths, signal) {
+      const invalid = new Set(
+        await chunked(paths, async (c) => lines(await run('nix-store', ['--check-validity', '--print-invalid', ...c], signal))),
+      );
+      return new Set(paths.filter((p) => !invalid.has(p)));
+    },
+    async closure(paths, signal) {
+      if (paths.length === 0) return [];
+      return [...new Set(await chunked(paths, async (c) => lines(await run('nix-store', ['-qR', ...c], signal))))];
+    },
+    async derivationOutputs(drvs, signal) {
+      if (drvs.length === 0) return [];
+      let json: string;
+      try {
+        json = await run('nix', [...NIX_FLAGS, 'derivation', 'show', '-r', ...drvs], signal);
+      } catch {
+        json = await run('nix', [...NIX_FLAGS, 'show-derivation', '-r', ...drvs], signal);
+      }
+      return outputsOfShowDerivation(json, storeDir);
+    },
+    async instantiate(file, attrs, signal) {
+      return lines(await run('nix-instantiate', [file, ...attrs.flatMap((a) => ['-A', a])], signal)).filter((l) => l.endsWith('.drv'));
+    },
+    async installableDerivation(installable, signal) {
+      return lines(await run('nix', [...NIX_FLAGS, 'path-info', '--derivation', installable], signal));
+    },
+  };
+}
+
+/** Both `nix show-derivation` (full paths) and newer `nix derivation show` (maybe base names). */
+export function outputsOfShowDerivation(json: string, storeDir: string): string[] {
+  const parsed: unknown = JSON.parse(json);
+  const drvs = (parsed as { derivations?: unknown }).derivations ?? parsed;
+  const full = (p: string) => (p.startsWith('/') ? p : `${storeDir}/${p}`);
+  const out = new Set<string>();
+  for (const drv of Object.values(drvs as Record<string, unknown>)) {
+    const outputs = (drv as { outputs?: Record<string, { path?: unknown }> }).outputs ?? {};
+    for (const o of Object.values(outputs)) if (typeof o.path === 'string') out.add(full(o.path));
+  }
+  return [...out];
+}

@@ -1,0 +1,30 @@
+/**
+ * A log that refuses connections should cost one failure, not one timeout per path
+ * of the closure: after a few consecutive connection failures the log is treated as
+ * down for a cool-down period and answers fault at once.
+ */
+export interface Health {
+  /** The reason the log is considered down, or undefined when it may be asked. */
+  down(now: number): string | undefined;
+  ok(): void;
+  failed(reason: string, now: number): void;
+}
+
+export function createHealth(opts: { threshold: number; coolDownMs: number }): Health {
+  let consecutive = 0;
+  let until = -Infinity;
+  let last = '';
+  return {
+    down(now) {
+      return now < until ? `log is down (${last})` : undefined;
+    },
+    ok() {
+      consecutive = 0;
+    },
+    failed(reason, now) {
+      consecutive += 1;
+      last = reason;
+      if (consecutive >= opts.threshold) until = now + opts.coolDownMs;
+    },
+  };
+}
