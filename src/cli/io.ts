@@ -5,6 +5,7 @@ export interface CliIO {
   readonly stderrIsTTY: boolean;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  readonly pid: number;
   /** Undefined when the file does not exist or cannot be read. */
   readonly readFile: (path: string) => string | undefined;
   readonly isFile: (path: string) => boolean;

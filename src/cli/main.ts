@@ -17,6 +17,9 @@ Commands
   check TARGET...         vote on the closure of TARGET and show the verdicts
   policy test FILE --votes VOTES.json
                           try a policy on sample votes before deploying it
+  serve                   be Nix's substituter: serve only paths that won the vote
+  keygen NAME --secret FILE --public FILE
+                          make serve's signing key pair
   demo                    build three local caches (one lying) with real Nix and run check
   help [COMMAND]          show help for COMMAND
 
@@ -33,6 +36,14 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   policy: async () => {
     const m = await import('./policy.ts');
     return { run: m.runPolicy, help: m.POLICY_HELP };
+  },
+  serve: async () => {
+    const m = await import('./serve.ts');
+    return { run: m.runServe, help: m.SERVE_HELP };
+  },
+  keygen: async () => {
+    const m = await import('./keygen.ts');
+    return { run: m.runKeygen, help: m.KEYGEN_HELP };
   },
   demo: async () => {
     const m = await import('./demo.ts');
@@ -80,6 +91,7 @@ function processIO(): CliIO {
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
     cwd: process.cwd(),
+    pid: process.pid,
     readFile: (p) => {
       try {
         return readFileSync(p, 'utf8');

@@ -1,0 +1,142 @@
+/** `trustix-vote serve`: a binary cache on loopback that serves Nix only what won the vote. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/errors.ts';
+import { parseSecretKey, type SecretKey } from '../nixfmt/index.ts';
+import type { LogEvent } from '../ops.ts';
+import { createHandler } from '../server/handler.ts';
+import { createMetrics } from '../server/metrics.ts';
+import { listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
+import { createReport } from '../server/report.ts';
+import { createVerdicts, type Served } from '../server/verdicts.ts';
+import type { CliIO } from './io.ts';
+import { UsageError } from './io.ts';
+import { loadConfig, setup } from './setup.ts';
+
+export const SERVE_HELP = `Usage: trustix-vote serve --config FILE [--listen HOST:PORT] [--policy FILE] [--idle-exit SECONDS]
+
+Serve the Nix binary-cache protocol on loopback, answering only for store paths
+that won the vote. Make it Nix's only substituter and trust only its key:
+
+  substituters = http://127.0.0.1:37515
+  trusted-public-keys = <the public key of [serve] signing-key>
+  fallback = true
+
+A path that loses the vote gets 404 and Nix builds it locally; the narinfo of a
+path that wins carries the voted NarHash, so Nix itself checks the NAR's bytes.
+
+Routes
+  /nix-cache-info, /<hash>.narinfo (GET, HEAD), /nar/… (only voted NarHashes),
+  /metrics (Prometheus), /health, /report (paths report mode would have rejected)
+
+Options
+  --config FILE        trustix-vote config; [serve] signing-key is required
+  --listen HOST:PORT   where to listen (default: [serve] listen, 127.0.0.1:37515);
+                       with systemd socket activation (LISTEN_FDS) the inherited
+                       socket is used instead
+  --policy FILE        Lua policy instead of the config's [policy] file
+  --idle-exit SECONDS  exit after this long without requests (for socket activation)
+  -h, --help           show this help
+
+Each decision is logged to stderr as one JSON line. SIGTERM or SIGINT stops the
+server cleanly. Exit status: 0 after a clean stop, 2 on usage or configuration errors.
+`;
+
+export async function runServe(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      listen: { type: 'string' },
+      policy: { type: 'string' },
+      'idle-exit': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.stdout(SERVE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
+  const idleExit = values['idle-exit'] === undefined ? undefined : Number(values['idle-exit']);
+  if (idleExit !== undefined && !(idleExit > 0)) throw new UsageError('--idle-exit wants a number of seconds > 0');
+  const config = loadConfig(io, values.config);
+  const key = signingKey(io, config.file, config.serve.signingKeyFile);
+  const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
+  const metrics = createMetrics();
+  const report = createReport(1000);
+  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(io) });
+  const onDecided = (served: Served) => {
+    const d = served.decided?.decision;
+    const verdict = d?.verdict ?? 'unknown';
+    metrics.decisions.inc({ verdict });
+    metrics.decisionSeconds.observe({ verdict }, served.ms / 1000);
+    for (const f of d?.faults ?? []) metrics.logFaults.inc({ log: f.log });
+    if (served.wouldReject && d !== undefined) report.add(d);
+    s.ops.log({ kind: 'decision', fields: { ...decisionFields(served), mode: config.serve.mode, served: served.narinfo !== undefined } });
+  };
+  const verdicts = createVerdicts({
+    engine: s.engine, ops: s.ops, key, mode: config.serve.mode,
+    upstreams: config.upstreams ?? config.logs.map((l) => l.url),
+    cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, onDecided,
+  });
+  const handler = createHandler({ verdicts, ops: s.ops, metrics, priority: config.serve.priority, deadlineMs: config.query.deadlineMs, report: () => report.list() });
+  const server = await listen(handler, where);
+  io.stderr(`trustix-vote serve: listening on ${server.url} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
+  await stopped(io.signal, idleExit, server);
+  await server.close();
+  s.policy.close();
+  await s.ops.close();
+  io.stderr('trustix-vote serve: stopped\n');
+  return 0;
+}
+
+function signingKey(io: CliIO, file: string, keyFile: string | undefined): SecretKey {
+  if (keyFile === undefined) throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, 'missing: serve signs every narinfo it answers (make one with trustix-vote keygen)');
+  const text = io.readFile(keyFile);
+  if (text === undefined) throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, `cannot read ${keyFile}`);
+  try {
+    return parseSecretKey(text.trim());
+  } catch (e) {
+    throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, `${keyFile}: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+function listenOf(s: string): Listen {
+  try {
+    return parseListen(s);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+function decisionFields(served: Served): Record<string, unknown> {
+  const d = served.decided?.decision;
+  if (d === undefined) return { path: null, verdict: 'unknown', reason: 'no log knows this path', ms: Math.round(served.ms) };
+  return {
+    path: d.path, verdict: d.verdict, narHash: d.narHash ?? null, agree: d.agree, disagree: d.disagree,
+    missing: d.missing, faults: d.faults, reason: d.reason, ms: Math.round(served.ms),
+  };
+}
+
+function logEvent(io: CliIO): (e: LogEvent) => void {
+  return (e) => {
+    if (e.kind === 'decision') io.stderr(`${JSON.stringify({ event: 'decision', ...e.fields })}\n`);
+    else if (e.kind === 'warn') io.stderr(`${JSON.stringify({ event: 'warn', message: e.message })}\n`);
+  };
+}
+
+function stopped(signal: AbortSignal, idleExitSeconds: number | undefined, server: { lastActivity(): number; active(): number }): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    if (idleExitSeconds === undefined) return;
+    const timer = setInterval(() => {
+      if (server.active() === 0 && performance.now() - server.lastActivity() > idleExitSeconds * 1000) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, Math.min(1000, idleExitSeconds * 250));
+    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+  });
+}

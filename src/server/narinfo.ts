@@ -1,0 +1,32 @@
+/**
+ * The narinfo this server answers with: the voted NarHash, NarSize and References,
+ * the compression and file facts of one upstream that holds exactly that NarHash,
+ * a URL on this server's own nar/ route, and a signature by this server's key over
+ * the fingerprint of what won the vote. Pure: a function of the vote and the key.
+ */
+import { fingerprint, formatNarInfo, hashPartOf, signFingerprint, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
+import type { Claim } from '../vote/types.ts';
+import { narUrl } from './routes.ts';
+
+export interface Source {
+  /** Index into the server's upstream list; part of the NAR URL. */
+  readonly index: number;
+  readonly baseUrl: string;
+  readonly narinfo: NarInfo;
+}
+
+export function servedNarInfo(winner: Claim, source: Source, key: SecretKey): string {
+  const up = source.narinfo;
+  const facts = { storePath: winner.path, narHash: winner.narHash, narSize: winner.narSize, references: winner.references };
+  const info: NarInfo = {
+    ...facts,
+    url: narUrl(hashPartOf(winner.path), winner.narHash, source.index, up.compression),
+    compression: up.compression,
+    ...(up.fileHash !== undefined && { fileHash: up.fileHash }),
+    ...(up.fileSize !== undefined && { fileSize: up.fileSize }),
+    ...(winner.deriver !== undefined && { deriver: winner.deriver }),
+    ...(winner.ca !== undefined && { ca: winner.ca }),
+    sigs: [signFingerprint(fingerprint(facts), key)],
+  };
+  return formatNarInfo(info);
+}

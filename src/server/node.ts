@@ -1,0 +1,92 @@
+/**
+ * The thin adapter from Node's http server to the fetch handler: on a TCP port
+ * (`--listen HOST:PORT`) or on a socket inherited from systemd (LISTEN_FDS).
+ * Bodies stream both ways; a client that goes away cancels the upstream read.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export type FetchHandler = (req: Request) => Promise<Response>;
+
+export type Listen = { readonly host: string; readonly port: number } | { readonly fd: number };
+
+export interface RunningServer {
+  readonly url: string;
+  /** Milliseconds (performance.now) of the last request, for --idle-exit. */
+  lastActivity(): number;
+  active(): number;
+  close(): Promise<void>;
+}
+
+export async function listen(handler: FetchHandler, where: Listen): Promise<RunningServer> {
+  let last = performance.now();
+  let active = 0;
+  const server: Server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
+    active += 1;
+    last = performance.now();
+    void respond(handler, req, res).finally(() => {
+      active -= 1;
+      last = performance.now();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if ('fd' in where) server.listen({ fd: where.fd }, resolve);
+    else server.listen(where.port, where.host, resolve);
+  });
+  const addr = server.address();
+  const url = typeof addr === 'object' && addr !== null ? `http://${hostOf(addr)}:${addr.port}` : `fd:${'fd' in where ? where.fd : '?'}`;
+  return {
+    url,
+    lastActivity: () => last,
+    active: () => active,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }),
+  };
+}
+
+async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort());
+  try {
+    const request = new Request(new URL(req.url ?? '/', 'http://localhost'), {
+      method: req.method ?? 'GET',
+      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]])),
+      signal: controller.signal,
+    });
+    const response = await handler(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body === null || req.method === 'HEAD') {
+      res.end();
+      await response.body?.cancel();
+      return;
+    }
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+  } catch {
+    if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('bad request\n');
+    else res.destroy();
+  }
+}
+
+function hostOf(addr: AddressInfo): string {
+  return addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+}
+
+/** systemd socket activation: the first inherited fd, when LISTEN_PID is us. */
+export function socketFromEnv(env: Readonly<Record<string, string | undefined>>, pid: number): Listen | undefined {
+  if (env['LISTEN_FDS'] === undefined || Number(env['LISTEN_FDS']) < 1) return undefined;
+  if (env['LISTEN_PID'] !== undefined && Number(env['LISTEN_PID']) !== pid) return undefined;
+  return { fd: 3 };
+}
+
+export function parseListen(s: string): Listen {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new Error(`--listen wants HOST:PORT, got "${s}"`);
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}

@@ -1,0 +1,121 @@
+/**
+ * Decisions as the server needs them: voted once per path, shared by concurrent
+ * requests, kept in a bounded LRU with a TTL, and turned into exactly what may be
+ * served — the narinfo text and the NARs (NarHash × upstream) the nar/ route may stream.
+ * Untrusted and unknown answers are kept only briefly: a later vote may change them.
+ */
+import { LRUCache } from 'lru-cache';
+import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type HashPart, type SecretKey, type StorePath } from '../nixfmt/index.ts';
+import type { Decided, Engine } from '../engine/engine.ts';
+import type { Ops } from '../ops.ts';
+import type { Claim } from '../vote/types.ts';
+import { servedNarInfo, type Source } from './narinfo.ts';
+
+export interface Served {
+  readonly decided: Decided | undefined;
+  /** The narinfo to answer with; undefined means 404. */
+  readonly narinfo: string | undefined;
+  /** The NARs the nar/ route may stream, keyed by `${narHash}-${upstreamIndex}`. */
+  readonly nars: ReadonlyMap<string, Source>;
+  /** In report mode: served although the policy would have rejected it. */
+  readonly wouldReject: boolean;
+  readonly ms: number;
+}
+
+export interface VerdictOptions {
+  readonly engine: Engine;
+  readonly ops: Ops;
+  readonly key: SecretKey;
+  readonly upstreams: readonly string[];
+  readonly mode: 'enforce' | 'report';
+  readonly cacheSize: number;
+  readonly ttlMs: number;
+  readonly deadlineMs: number;
+  readonly onDecided: (served: Served) => void;
+}
+
+const UNTRUSTED_TTL_MS = 10_000;
+
+export interface Verdicts {
+  forHashPart(hashPart: HashPart): Promise<Served>;
+  /** Votes these paths in the background so Nix's next requests find them decided. */
+  prefetch(paths: readonly StorePath[]): void;
+}
+
+export function createVerdicts(o: VerdictOptions): Verdicts {
+  const cache = new LRUCache<string, Served>({ max: Math.max(1, o.cacheSize), ttl: Math.max(1, o.ttlMs) });
+  const inflight = new Map<string, Promise<Served>>();
+
+  function get(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
+    const hit = cache.get(hashPart);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const running = inflight.get(hashPart);
+    if (running !== undefined) return running;
+    const task = vote(hashPart, path).then((served) => {
+      const trusted = served.decided?.decision.verdict === 'trusted';
+      if (o.cacheSize > 0) cache.set(hashPart, served, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
+      o.onDecided(served);
+      return served;
+    }).finally(() => inflight.delete(hashPart));
+    inflight.set(hashPart, task);
+    return task;
+  }
+
+  async function vote(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
+    const t0 = o.ops.now();
+    const signal = AbortSignal.timeout(o.deadlineMs);
+    const decided = path !== undefined ? await o.engine.decide(path, signal) : await o.engine.decideHashPart(hashPart, signal);
+    const served = await serveable(decided, signal);
+    return { ...served, decided, ms: o.ops.now() - t0 };
+  }
+
+  async function serveable(decided: Decided | undefined, signal: AbortSignal): Promise<Omit<Served, 'decided' | 'ms'>> {
+    const none = { narinfo: undefined, nars: new Map<string, Source>(), wouldReject: false };
+    if (decided === undefined) return none;
+    const { decision, ballot } = decided;
+    const claims = ballot.answers.flatMap((a) => (a.outcome === 'vote' ? [a.claim] : []));
+    const winner = claims.find((c) => decision.verdict === 'trusted' && c.narHash === decision.narHash);
+    const chosen = winner ?? (o.mode === 'report' ? claims[0] : undefined);
+    if (chosen === undefined) return none;
+    const sources = await sourcesFor(chosen, claims, signal);
+    const first = sources[0];
+    if (first === undefined) return none;
+    const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, s]));
+    return { narinfo: servedNarInfo(chosen, first, o.key), nars, wouldReject: winner === undefined };
+  }
+
+  /** Upstreams holding exactly this NarHash, in configured order. */
+  async function sourcesFor(chosen: Claim, claims: readonly Claim[], signal: AbortSignal): Promise<Source[]> {
+    const found = await Promise.all(o.upstreams.map(async (baseUrl, index): Promise<Source | undefined> => {
+      const known = claims.find((c) => c.upstream?.url === baseUrl);
+      const narinfo = known?.upstream?.narinfo ?? (await fetchNarInfo(baseUrl, hashPartOf(chosen.path), signal));
+      return narinfo !== undefined && narinfo.narHash === chosen.narHash && narinfo.storePath === chosen.path
+        ? { index, baseUrl, narinfo }
+        : undefined;
+    }));
+    return found.filter((s) => s !== undefined);
+  }
+
+  async function fetchNarInfo(baseUrl: string, hashPart: HashPart, signal: AbortSignal) {
+    try {
+      const res = await o.ops.fetch(`${baseUrl}/${hashPart}.narinfo`, { signal });
+      if (res.status !== 200) {
+        await res.discard();
+        return undefined;
+      }
+      return parseNarInfo(await res.text(MAX_NARINFO_BYTES));
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    forHashPart: (hashPart) => get(hashPart, undefined),
+    prefetch(paths) {
+      for (const p of paths) {
+        const hp = hashPartOf(p);
+        if (!cache.has(hp) && !inflight.has(hp)) void get(hp, p).catch(() => undefined);
+      }
+    },
+  };
+}
