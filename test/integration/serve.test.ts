@@ -1,0 +1,148 @@
+/**
+ * `trustix-vote serve` as Nix's only substituter: real nix-build, real signed caches
+ * behind it (one lying), a dead and a slow log, Nix's own signature and NarHash checks.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { forget } from '../../src/demo/caches.ts';
+import { hasNix, makeFixture, type Fixture } from './fixture.ts';
+import { built, fetched, nixBuildVia, startServe, type Serve } from './serve-harness.ts';
+
+const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';
+
+describe('serve as the substituter of real Nix', { skip }, () => {
+  let f: Fixture;
+  const servers: Serve[] = [];
+  before(async () => {
+    f = await makeFixture();
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await f?.close();
+  });
+  const serve = async (...args: Parameters<typeof startServe> extends [unknown, ...infer R] ? R : never) => {
+    const s = await startServe(f, ...args);
+    servers.push(s);
+    return s;
+  };
+  const clean = () => forget(Object.values(f.build.paths));
+
+  it('substitutes a unanimous path and an outvoted liar\'s path with the honest bytes', async () => {
+    await clean();
+    const s = await serve([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const run = await nixBuildVia(f, s, 'contested');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(fetched(run, f.build.paths.contested), run.stderr);
+    assert.ok(fetched(run, f.build.paths.libfoo), run.stderr);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^honest /);
+    assert.doesNotMatch(run.stderr, /hash mismatch|not signed|does not have a valid signature/);
+  });
+
+  it('builds locally what fails the policy, and still substitutes the trusted path that depends on it', async () => {
+    await clean();
+    // a votes honest, c lies, d lacks `contested` and `rare`: neither has a majority.
+    const s = await serve([{ name: 'a' }, { name: 'c' }, { name: 'd' }]);
+    const run = await nixBuildVia(f, s, 'app');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(built(run, f.build.paths.contested), run.stderr);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /, 'the local build, not any cache, made contested');
+    assert.ok(built(run, f.build.paths.rare), run.stderr);
+    assert.ok(fetched(run, f.build.paths.app), `app is trusted 3 of 3 and must be substituted:\n${run.stderr}`);
+    assert.ok(fetched(run, f.build.paths.libfoo), run.stderr);
+  });
+
+  it('lets neither a dead log, a slow log nor a forgery through, and keeps Nix within the deadline', async () => {
+    await clean();
+    f.servers['d']!.delayMs = 60_000;
+    try {
+      const s = await serve(
+        [{ name: 'forged' }, { name: 'b' }, { name: 'c' }, { name: 'dead', url: f.deadUrl }, { name: 'd' }],
+        '[query]\ntimeout = 30\ndeadline = 3\n',
+      );
+      const run = await nixBuildVia(f, s, 'contested');
+      assert.equal(run.exitCode, 0, run.stderr);
+      // forged is a fault and d never answers: b (honest) and c (liar) have 1 of 5 each.
+      assert.ok(built(run, f.build.paths.contested), run.stderr);
+      assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /);
+      assert.ok(run.ms < 45_000, `nix-build took ${Math.round(run.ms)} ms with a 3 s deadline`);
+      const lines = decisionLines(s).filter((d) => d.path === f.build.paths.contested);
+      assert.ok(lines.length > 0);
+      const faults = Object.fromEntries((lines[0]!.faults as { log: string; reason: string }[]).map((x) => [x.log, x.reason]));
+      assert.match(faults['forged'] ?? '', /signature/);
+      assert.match(faults['dead'] ?? '', /refused|down/);
+      assert.match(faults['d'] ?? '', /deadline/);
+    } finally {
+      f.servers['d']!.delayMs = 0;
+    }
+  });
+
+  it('answers hostile requests with 4xx and keeps serving', async () => {
+    const s = await serve([{ name: 'a' }, { name: 'b' }]);
+    const { port } = new URL(s.url);
+    const cases: [string, string][] = [
+      ['GET', '/../../etc/passwd'],
+      ['GET', '/nar/../../etc/passwd'],
+      ['GET', '/abc.narinfo'],
+      ['GET', `/${'a'.repeat(33)}.narinfo`],
+      ['GET', `/${'x'.repeat(20_000)}`],
+      ['GET', '/no/such/route'],
+      ['POST', '/nix-cache-info'],
+      ['DELETE', '/health'],
+      ['GET', `/nar/${'0'.repeat(32)}-${'0'.repeat(52)}-0.nar.xz`],
+    ];
+    for (const [method, path] of cases) {
+      const status = await raw(Number(port), method, path);
+      assert.ok(status >= 400 && status < 500, `${method} ${path.slice(0, 60)} → ${status}`);
+    }
+    assert.equal(await raw(Number(port), 'GET', '/nix-cache-info'), 200);
+    assert.equal(await raw(Number(port), 'GET', '/health'), 200);
+  });
+
+  it('signs narinfos that Nix accepts, and exposes metrics', async () => {
+    await clean();
+    const s = await serve([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const run = await nixBuildVia(f, s, 'libfoo');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(fetched(run, f.build.paths.libfoo));
+    const { execa } = await import('execa');
+    const info = await execa('nix', ['--extra-experimental-features', 'nix-command', 'path-info', '--sigs', f.build.paths.libfoo]);
+    assert.ok(String(info.stdout).includes(s.publicKey.split(':')[0]!), `${info.stdout} carries serve's signature`);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /trustix_vote_decisions_total\{verdict="trusted"\} [1-9]/);
+    assert.match(metrics, /trustix_vote_requests_total\{route="narinfo",status="200"\}/);
+  });
+
+  it('in report mode serves the contested path but records it', async () => {
+    await clean();
+    const s = await serve([{ name: 'a' }, { name: 'c' }, { name: 'd' }], 'mode = report\n');
+    const run = await nixBuildVia(f, s, 'contested');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(fetched(run, f.build.paths.contested), run.stderr);
+    const report = (await (await fetch(`${s.url}/report`)).json()) as { total: number; recent: { path: string; verdict: string }[] };
+    assert.ok(report.recent.some((d) => d.path === f.build.paths.contested && d.verdict === 'untrusted'), JSON.stringify(report));
+    assert.ok(decisionLines(s).some((d) => d.path === f.build.paths.contested && d.verdict === 'untrusted' && d.served === true));
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const s = await startServe(f, [{ name: 'a' }]);
+    assert.equal(await s.stop(), 0);
+    assert.match(s.stderr(), /stopped/);
+  });
+});
+
+function decisionLines(s: Serve): Record<string, unknown>[] {
+  return s.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).filter((d) => d['event'] === 'decision');
+}
+
+function raw(port: number, method: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -1,0 +1,137 @@
+/** The server's pure parts and its fetch handler, driven with Request objects (no sockets). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  checkNarInfoSig, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey, type NarInfo,
+} from '../../src/nixfmt/index.ts';
+import { createHandler } from '../../src/server/handler.ts';
+import { createMetrics } from '../../src/server/metrics.ts';
+import { servedNarInfo, type Source } from '../../src/server/narinfo.ts';
+import { route } from '../../src/server/routes.ts';
+import type { Served, Verdicts } from '../../src/server/verdicts.ts';
+import type { Claim } from '../../src/vote/types.ts';
+import { claim, fakeOps, path } from '../engine/fakes.ts';
+
+const key = parseSecretKey(generateSecretKey('serve-test-1').secret);
+const lib = path('lib', 1);
+const app = path('app', 2);
+const winner: Claim = { ...claim(app, '1', [lib, app]), log: 'a' };
+const upstreamInfo: NarInfo = parseNarInfo(
+  `StorePath: ${app}\nURL: nar/abc.nar.xz\nCompression: xz\nFileHash: sha256:${'0'.repeat(52)}\nFileSize: 42\n` +
+  `NarHash: ${winner.narHash}\nNarSize: 100\nReferences: ${lib.slice(11)} ${app.slice(11)}\n`,
+);
+const source: Source = { index: 1, baseUrl: 'http://127.0.0.1:1', narinfo: upstreamInfo };
+
+describe('routes', () => {
+  for (const [method, p, want] of [
+    ['GET', '/nix-cache-info', 'cache-info'],
+    ['HEAD', `/${hashPartOf(app)}.narinfo`, 'narinfo'],
+    ['GET', `/nar/${hashPartOf(app)}-${'0'.repeat(52)}-0.nar.xz`, 'nar'],
+    ['GET', `/nar/${hashPartOf(app)}-${'0'.repeat(52)}-0.nar`, 'nar'],
+    ['GET', `/${hashPartOf(app).slice(1)}.narinfo`, 404],
+    ['GET', `/${hashPartOf(app).replace(/^./, 'e')}.narinfo`, 404],
+    ['GET', `/nar/${hashPartOf(app)}-${'0'.repeat(52)}-0.nar.exe`, 404],
+    ['GET', '/etc/passwd', 404],
+    ['POST', '/nix-cache-info', 405],
+    ['HEAD', '/metrics', 405],
+  ] as const) {
+    it(`${method} ${p.slice(0, 50)} → ${want}`, () => {
+      const r = route(method, p);
+      assert.deepEqual('route' in r ? r.route.kind : r.status, want);
+    });
+  }
+});
+
+describe('served narinfo', () => {
+  it('carries the voted facts, routes back to this server, and verifies with the server key', () => {
+    const text = servedNarInfo(winner, source, key);
+    const info = parseNarInfo(text);
+    assert.equal(info.narHash, winner.narHash);
+    assert.deepEqual(info.references, winner.references);
+    assert.equal(info.compression, 'xz');
+    assert.equal(info.fileSize, 42);
+    assert.match(text, new RegExp(`^References: ${lib.slice(11)} ${app.slice(11)}$`, 'm'), 'base names, as Nix wants');
+    assert.equal(checkNarInfoSig(info, key.publicKey), 'valid');
+    const r = route('GET', `/${info.url}`);
+    assert.ok('route' in r && r.route.kind === 'nar' && r.route.upstream === 1 && r.route.narHash === winner.narHash);
+  });
+});
+
+function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) => Response) {
+  const ops = fakeOps();
+  const fetched: string[] = [];
+  ops.fetch = async (url) => {
+    fetched.push(url);
+    const res = upstream?.(url) ?? new Response('', { status: 404 });
+    return {
+      status: res.status,
+      headers: res.headers,
+      text: () => res.text(),
+      body: () => res.body,
+      discard: async () => void (await res.body?.cancel()),
+    };
+  };
+  const prefetched: string[] = [];
+  const verdicts: Verdicts = {
+    forHashPart: async () => {
+      if (served instanceof Error) throw served;
+      return { decided: undefined, narinfo: undefined, nars: new Map(), wouldReject: false, ms: 1, ...served };
+    },
+    prefetch: (ps) => void prefetched.push(...ps),
+  };
+  const handler = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, deadlineMs: 1000, report: () => ({ total: 0 }) });
+  return { handler, fetched, prefetched };
+}
+
+const get = (p: string, method = 'GET') => new Request(`http://127.0.0.1${p}`, { method });
+
+describe('handler', () => {
+  it('answers nix-cache-info', async () => {
+    const res = await handlerWith({}).handler(get('/nix-cache-info'));
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /^StoreDir: \/nix\/store\nWantMassQuery: 1\nPriority: 30\n$/);
+  });
+
+  it('serves a winning narinfo, the same status for HEAD, and prefetches its references', async () => {
+    const text = servedNarInfo(winner, source, key);
+    const { handler, prefetched } = handlerWith({ narinfo: text, decided: { decision: { path: app, verdict: 'trusted', agree: ['a'], disagree: [], missing: [], faults: [], reason: '' }, ballot: { path: app, answers: [{ outcome: 'vote', claim: winner }] } } });
+    const res = await handler(get(`/${hashPartOf(app)}.narinfo`));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/x-nix-narinfo');
+    assert.equal(await res.text(), text);
+    const head = await handler(get(`/${hashPartOf(app)}.narinfo`, 'HEAD'));
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), '');
+    assert.deepEqual(prefetched, [lib, lib]);
+  });
+
+  it('answers 404, no-store, for a path that lost, and 404 — never 5xx — when deciding fails', async () => {
+    const lost = await handlerWith({}).handler(get(`/${hashPartOf(app)}.narinfo`));
+    assert.equal(lost.status, 404);
+    assert.equal(lost.headers.get('cache-control'), 'no-store');
+    const broken = await handlerWith(new Error('engine exploded')).handler(get(`/${hashPartOf(app)}.narinfo`));
+    assert.equal(broken.status, 404);
+  });
+
+  it('streams only NARs that won, from the upstream that holds them', async () => {
+    const nars = new Map([[`${winner.narHash}-1`, source]]);
+    const { handler, fetched } = handlerWith({ nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
+    const ok = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`));
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'NAR BYTES');
+    assert.deepEqual(fetched, ['http://127.0.0.1:1/nar/abc.nar.xz']);
+    const otherUpstream = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-0.nar.xz`));
+    assert.equal(otherUpstream.status, 404);
+    const otherHash = await handler(get(`/nar/${hashPartOf(app)}-${'0'.repeat(52)}-1.nar.xz`));
+    assert.equal(otherHash.status, 404);
+    assert.equal(fetched.length, 1);
+  });
+
+  it('rejects other methods and unknown routes with 4xx', async () => {
+    const { handler } = handlerWith({});
+    assert.equal((await handler(get('/nix-cache-info', 'POST'))).status, 405);
+    assert.equal((await handler(get('/x'))).status, 404);
+    const metrics = await handler(get('/metrics'));
+    assert.match(await metrics.text(), /trustix_vote_requests_total\{route="none",status="405"\} 1/);
+  });
+});
