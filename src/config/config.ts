@@ -107,7 +107,7 @@ function parseLog(file: string, s: IniSection): LogConfig {
     throw new ConfigError(file, { section: s.name, line: s.line }, 'a log name may hold letters, digits, ".", "_" and "-"');
   }
   const r = new Reader(file, s);
-  const kind = r.required('kind', (v) => {
+  const kind = r.required('kind', (v): 'binary-cache' => {
     if (v !== 'binary-cache') throw new Error(`unknown kind "${v}" (supported: binary-cache)`);
     return v;
   });

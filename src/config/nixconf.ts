@@ -71,16 +71,17 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
       skipped.push(`${sub}: only http(s) binary caches can be asked`);
       continue;
     }
-    const key = keys.find((k) => k.name.replace(/-\d+$/, '') === url.host) ?? (keys.length === 1 && words('substituters').length === 1 ? keys[0] : undefined);
+    const key = keys.find((k) => k.name.replace(/-\d+$/, '') === url.hostname) ?? (keys.length === 1 && words('substituters').length === 1 ? keys[0] : undefined);
     if (key === undefined) {
-      skipped.push(`${sub}: no trusted-public-keys entry named ${url.host}-N`);
+      skipped.push(`${sub}: no trusted-public-keys entry named ${url.hostname}-N`);
       continue;
     }
     if (logs.some((l) => l.key.text === key.text)) {
       skipped.push(`${sub}: signs with the same key as another substituter`);
       continue;
     }
-    logs.push({ name: url.host, kind: 'binary-cache', url: sub.replace(/\?.*$/, '').replace(/\/+$/, ''), key, weight: 1 });
+    const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
+    logs.push({ name, kind: 'binary-cache', url: sub.replace(/\?.*$/, '').replace(/\/+$/, ''), key, weight: 1 });
   }
   return { logs, skipped };
 }

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../../src/config/config.ts';
+import { ConfigError } from '../../src/config/errors.ts';
+import { logsFromNixConf, parseNixConf } from '../../src/config/nixconf.ts';
+import { generateSecretKey } from '../../src/nixfmt/index.ts';
+
+const keyA = generateSecretKey('cache-a-1').public;
+const keyB = generateSecretKey('cache.nixos.org-1').public;
+const log = (name: string, key = keyA, url = 'http://127.0.0.1:8081') => `[log.${name}]\nkind = binary-cache\nurl = ${url}\nkey = ${key}\n`;
+
+describe('config file', () => {
+  it('reads the documented example, with comments, defaults and dotted log names', () => {
+    const c = parseConfig(
+      `[policy]\nfile = ./policy.lua          ; optional\n[query]\ntimeout = 5\ndeadline = 60\n${log('cache-a')}weight = 2\n${log('cache.nixos.org', keyB, 'https://cache.nixos.org/')}`,
+      '/etc/trustix-vote/config.ini',
+    );
+    assert.equal(c.policyFile, '/etc/trustix-vote/policy.lua');
+    assert.equal(c.query.timeoutMs, 5000);
+    assert.deepEqual(c.logs.map((l) => [l.name, l.weight, l.url]), [['cache-a', 2, 'http://127.0.0.1:8081'], ['cache.nixos.org', 1, 'https://cache.nixos.org']]);
+    assert.equal(c.serve.mode, 'enforce');
+  });
+
+  for (const [desc, text, where] of [
+    ['a bad number', `[query]\ntimeout = soon\n`, /\[query\] timeout: expected a number/],
+    ['a negative deadline', `[query]\ndeadline = -1\n`, /\[query\] deadline/],
+    ['an unknown key', `[query]\ntimout = 5\n`, /\[query\] timout: unknown key/],
+    ['an unknown section', `[polcy]\nfile = x\n`, /\[polcy\]: unknown section/],
+    ['a key given twice', `[query]\ntimeout = 1\ntimeout = 2\n`, /:3 \[query\] timeout: key given twice/],
+    ['a section given twice', `${log('a')}${log('a')}`, /\[a?log\.a\]: section given twice|section given twice/],
+    ['a bare word', `[query]\ntimeout\n`, /expected "key = value"/],
+    ['a missing url', `[log.a]\nkind = binary-cache\nkey = ${keyA}\n`, /\[log\.a\] url: missing/],
+    ['a bad key', log('a', 'cache-a-1:notbase64!'), /\[log\.a\] key/],
+    ['an unknown kind', log('a').replace('binary-cache', 'trustix'), /\[log\.a\] kind: unknown kind "trustix"/],
+    ['a non-http url', log('a', keyA, 'file:///tmp/cache'), /\[log\.a\] url: .* not an http\(s\) URL/],
+    ['two logs with one key', `${log('a')}${log('b')}`, /logs "a" and "b" have the same key/],
+    ['a bad serve mode', `[serve]\nmode = maybe\n`, /\[serve\] mode: expected "enforce" or "report"/],
+  ] as const) {
+    it(`refuses ${desc}, naming file and key`, () => {
+      assert.throws(() => parseConfig(text, '/x/conf.ini'), (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /^\/x\/conf\.ini/);
+        assert.match(e.message, where);
+        return true;
+      });
+    });
+  }
+});
+
+describe('nix.conf', () => {
+  it('follows include and !include, and extra- settings', () => {
+    const files: Record<string, string> = {
+      '/etc/nix/nix.conf': `substituters = https://cache.nixos.org/\n# comment\ninclude extra.conf\n!include missing.conf\n`,
+      '/etc/nix/extra.conf': `extra-substituters = http://127.0.0.1:8081\ntrusted-public-keys = ${keyB} ${keyA.replace('cache-a-1', '127.0.0.1-1')}\n`,
+    };
+    const s = parseNixConf(files['/etc/nix/nix.conf']!, '/etc/nix/nix.conf', (p) => files[p]);
+    assert.equal(s.get('substituters'), 'https://cache.nixos.org/ http://127.0.0.1:8081');
+    const { logs, skipped } = logsFromNixConf(s, 'nix.conf');
+    assert.deepEqual(logs.map((l) => [l.name, l.url, l.key.name]), [
+      ['cache.nixos.org', 'https://cache.nixos.org', 'cache.nixos.org-1'],
+      ['127.0.0.1', 'http://127.0.0.1:8081', '127.0.0.1-1'],
+    ]);
+    assert.deepEqual(skipped, []);
+  });
+
+  it('skips, with a reason, substituters it cannot vote with', () => {
+    const s = parseNixConf(`substituters = https://a.example file:///x\ntrusted-public-keys = ${keyB}\n`, 'nix.conf', () => undefined);
+    const { logs, skipped } = logsFromNixConf(s, 'nix.conf');
+    assert.equal(logs.length, 0);
+    assert.match(skipped.join('\n'), /a\.example: no trusted-public-keys entry/);
+    assert.match(skipped.join('\n'), /file:\/\/\/x: only http/);
+  });
+
+  it('refuses a missing include', () => {
+    assert.throws(() => parseNixConf('include nope.conf\n', '/etc/nix/nix.conf', () => undefined), /nope\.conf cannot be read/);
+  });
+});
