@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { buildDemoCaches, forget, type DemoBuild } from '../../src/demo/caches.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 
@@ -28,7 +28,7 @@ export interface Fixture {
 
 export function hasNix(): boolean {
   try {
-    return execa.sync('nix', ['--version'], { reject: false }).exitCode === 0;
+    return execaSync('nix', ['--version'], { reject: false }).exitCode === 0;
   } catch {
     return false;
   }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { MAIN, type Fixture } from './fixture.ts';
 
 export interface Serve {
@@ -18,7 +18,7 @@ export async function startServe(f: Fixture, logs: Parameters<Fixture['config']>
   const pub = join(f.dir, `serve-${id}.pub`);
   await execa('node', ['--import', 'tsx', MAIN, 'keygen', `serve-${id}-1`, '--secret', sec, '--public', pub]);
   const cfg = await f.config(logs, `[serve]\nsigning-key = ${sec}\n${extra}`);
-  const proc: ResultPromise = execa('node', ['--import', 'tsx', MAIN, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore' });
+  const proc = execa('node', ['--import', 'tsx', MAIN, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore' });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);

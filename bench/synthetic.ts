@@ -1,0 +1,79 @@
+/**
+ * Synthetic binary caches for benchmarks: N narinfos forming a DAG (each path refers
+ * to a few paths of lower levels), signed by each cache's own key, served from memory
+ * on 127.0.0.1. No NARs: only the narinfo traffic is measured.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  encodeNix32, fingerprint, formatNarInfo, generateSecretKey, parseNarHash, parseSecretKey, parseStorePath,
+  signFingerprint, type StorePath,
+} from '../src/nixfmt/index.ts';
+
+const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
+
+export function syntheticPaths(n: number, levels: number): { paths: StorePath[]; refs: Map<StorePath, StorePath[]> } {
+  const paths: StorePath[] = [];
+  const refs = new Map<StorePath, StorePath[]>();
+  const bytes = randomBytes(n * 32);
+  for (let i = 0; i < n; i++) {
+    const hash = Array.from(bytes.subarray(i * 32, i * 32 + 32), (b) => NIX32[b % 32]).join('');
+    paths.push(parseStorePath(`/nix/store/${hash}-synthetic-${i}`));
+  }
+  const per = Math.ceil(n / levels);
+  // Path 0 is the root; level L holds paths [L*per, (L+1)*per); each refers to up to 5 of the next level.
+  for (let i = 0; i < n; i++) {
+    const level = Math.floor(i / per);
+    const next = paths.slice((level + 1) * per, (level + 2) * per);
+    const own = i === 0 ? paths.slice(1, per + 1) : next.length === 0 ? [] : [0, 1, 2, 3, 4].map((k) => next[(i * 7 + k * 13) % next.length]!);
+    refs.set(paths[i]!, [...new Set(own)]);
+  }
+  // Everything must be reachable from the root: level 1 hangs under it, and every path of a
+  // level is referenced by some path of the level above.
+  for (let level = 1; level < levels; level++) {
+    for (let j = level * per; j < Math.min(n, (level + 1) * per); j++) {
+      const parent = paths[(level - 1) * per + (j % per)]!;
+      const list = refs.get(parent)!;
+      if (!list.includes(paths[j]!)) list.push(paths[j]!);
+    }
+  }
+  return { paths, refs };
+}
+
+export interface SyntheticCache {
+  readonly url: string;
+  readonly publicKey: string;
+  requests: number;
+  close(): Promise<void>;
+}
+
+export async function serveSynthetic(name: string, paths: readonly StorePath[], refs: Map<StorePath, StorePath[]>): Promise<SyntheticCache> {
+  const pair = generateSecretKey(`${name}-1`);
+  const key = parseSecretKey(pair.secret);
+  const files = new Map<string, string>();
+  for (const p of paths) {
+    const narHash = parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(p).digest())}`);
+    const facts = { storePath: p, narHash, narSize: 1000, references: refs.get(p) ?? [] };
+    files.set(`/${p.slice(11, 43)}.narinfo`, formatNarInfo({
+      ...facts, url: `nar/${p.slice(11, 43)}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],
+    }));
+  }
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests += 1;
+    if (req.url === '/nix-cache-info') return void res.end('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
+    const body = files.get(req.url ?? '');
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    publicKey: pair.public,
+    get requests() { return requests; },
+    set requests(v) { requests = v; },
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
