@@ -2,7 +2,7 @@
  * The local Nix, spoken to through its commands. Works with Nix 2.8 (Debian) and newer:
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import type { NixOps } from '../ops.ts';
 
 export class NixCommandError extends Error {
@@ -13,8 +13,7 @@ const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 const CHUNK = 2000;
 
 async function run(cmd: string, args: readonly string[], signal: AbortSignal, okCodes: number[] = [0]): Promise<string> {
-  const proc: ResultPromise = execa(cmd, args, { cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
-  const res = await proc;
+  const res = await execa(cmd, args, { cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
   if (res.failed && !okCodes.includes(res.exitCode ?? -1)) {
     const why = String(res.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? res.shortMessage;
     throw new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`);
