@@ -7,6 +7,8 @@ export interface HttpRequest {
   readonly method?: 'GET' | 'HEAD';
   readonly headers?: Record<string, string>;
   readonly signal: AbortSignal;
+  /** Gives up (with an error whose name is 'TimeoutError') when no response comes within this. */
+  readonly timeoutMs?: number;
 }
 
 export interface HttpResponse {

@@ -1,4 +1,5 @@
 /** `trustix-vote check`: which paths of a closure do enough independent builders agree on? */
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { resolveTargets } from '../engine/targets.ts';
 import { createNixOps } from '../host/nix.ts';
@@ -59,6 +60,8 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   const progress = progressPrinter(io);
   const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress });
   const signal = AbortSignal.any([io.signal, AbortSignal.timeout(config.query.deadlineMs)]);
+  // Every request in flight listens on the run's signal; thousands is normal, not a leak.
+  setMaxListeners(0, signal);
   try {
     const nix = createNixOps();
     const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);

@@ -68,7 +68,7 @@ export function setup(io: CliIO, opts: { config: Config; policyFile?: string; on
   }
   const infos = config.logs.map((l) => ({ name: l.name, weight: l.weight }));
   const policy = loadPolicy({ source, chunkName, logs: infos });
-  const ops = createHostOps({ connections: config.query.perLog, ...(opts.onEvent && { onEvent: opts.onEvent }) });
+  const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
   const logs = config.logs.map((l) => createCacheLog(l, limits, ops));

@@ -6,6 +6,11 @@ import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { HttpRequest, HttpResponse } from '../ops.ts';
 
+function isUndiciTimeout(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
 export class BodyTooLargeError extends Error {
   readonly code = 'BODY_TOO_LARGE';
 }
@@ -16,8 +21,9 @@ export interface HttpClient {
 }
 
 /** `connections` bounds the sockets per origin; requests beyond it queue in undici. */
-export function createHttpClient(opts: { connections: number }): HttpClient {
+export function createHttpClient(opts: { connections: number; connectTimeoutMs?: number }): HttpClient {
   const agent = new Agent({
+    connect: { timeout: opts.connectTimeoutMs ?? 10_000 },
     connections: opts.connections,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 60_000,
@@ -25,13 +31,16 @@ export function createHttpClient(opts: { connections: number }): HttpClient {
   });
   return {
     async fetch(url, req) {
+      // undici's own timers, not an AbortSignal per request: thousands of those cost real time.
       const res = await request(url, {
         method: req.method ?? 'GET',
         headers: req.headers ?? {},
         signal: req.signal,
         dispatcher: agent,
-        maxRedirections: 0,
-      } as Parameters<typeof request>[1]);
+        ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
+      }).catch((e: unknown) => {
+        throw isUndiciTimeout(e) ? Object.assign(new Error(`no answer within ${(req.timeoutMs ?? 0) / 1000} s`, { cause: e }), { name: 'TimeoutError' }) : e;
+      });
       const body = res.body;
       return {
         status: res.statusCode,

@@ -8,8 +8,8 @@ export interface HostOps extends Ops {
   close(): Promise<void>;
 }
 
-export function createHostOps(opts: { connections: number; onEvent?: (e: LogEvent) => void }): HostOps {
-  const http = createHttpClient({ connections: opts.connections });
+export function createHostOps(opts: { connections: number; connectTimeoutMs?: number; onEvent?: (e: LogEvent) => void }): HostOps {
+  const http = createHttpClient({ connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) });
   return {
     fetch: (url, req) => http.fetch(url, req),
     now: () => performance.now(),

@@ -108,6 +108,35 @@ export function verifyFingerprintSig(fp: string, sig: string, key: PublicKey): b
   return raw.length === 64 && verify(null, Buffer.from(fp, 'utf8'), publicKeyObject(key), raw);
 }
 
+/**
+ * checkNarInfoSig, with the ed25519 work done on libuv's thread pool: a closure of
+ * thousands of narinfos is verified on every core instead of blocking the event loop.
+ */
+export async function checkNarInfoSigAsync(info: NarInfo, key: PublicKey): Promise<SigCheck> {
+  const named = info.sigs.filter((s) => s.indexOf(':') > 0 && s.slice(0, s.indexOf(':')) === key.name);
+  if (named.length === 0) return 'absent';
+  let fp: Buffer;
+  try {
+    fp = Buffer.from(fingerprint(info), 'utf8');
+  } catch {
+    return 'invalid';
+  }
+  for (const s of named) {
+    let raw: Uint8Array;
+    try {
+      raw = decodeBase64(s.slice(s.indexOf(':') + 1));
+    } catch {
+      continue;
+    }
+    if (raw.length === 64 && (await verifyOnPool(fp, publicKeyObject(key), raw))) return 'valid';
+  }
+  return 'invalid';
+}
+
+function verifyOnPool(data: Buffer, key: KeyObject, sig: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => verify(null, data, key, sig, (err, ok) => resolve(err === null && ok)));
+}
+
 export function checkNarInfoSig(info: NarInfo, key: PublicKey): SigCheck {
   const named = info.sigs.filter((s) => s.indexOf(':') > 0 && s.slice(0, s.indexOf(':')) === key.name);
   if (named.length === 0) return 'absent';

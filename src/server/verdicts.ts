@@ -4,6 +4,7 @@
  * served — the narinfo text and the NARs (NarHash × upstream) the nar/ route may stream.
  * Untrusted and unknown answers are kept only briefly: a later vote may change them.
  */
+import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type HashPart, type SecretKey, type StorePath } from '../nixfmt/index.ts';
 import type { Decided, Engine } from '../engine/engine.ts';
@@ -64,6 +65,7 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
   async function vote(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
     const t0 = o.ops.now();
     const signal = AbortSignal.timeout(o.deadlineMs);
+    setMaxListeners(0, signal);
     const decided = path !== undefined ? await o.engine.decide(path, signal) : await o.engine.decideHashPart(hashPart, signal);
     const served = await serveable(decided, signal);
     return { ...served, decided, ms: o.ops.now() - t0 };

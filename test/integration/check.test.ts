@@ -95,6 +95,19 @@ describe('check against real caches', { skip }, () => {
     }
   });
 
+  it('gives up on a slow log after the per-request timeout', async () => {
+    f.servers['b']!.delayMs = 30_000;
+    try {
+      const cfg = await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], '[query]\ntimeout = 1\ndeadline = 30\nretries = 0\n');
+      const r = await cli(['check', '--json', '--config', cfg, f.build.paths.libfoo]);
+      const d = decisionsOf(r).get(f.build.paths.libfoo);
+      assert.ok(r.ms < 12_000, `check took ${r.ms} ms with a 1 s timeout`);
+      assert.match(d?.faults.find((x) => x.log === 'b')?.reason ?? '', /no answer within 1 s/);
+    } finally {
+      f.servers['b']!.delayMs = 0;
+    }
+  });
+
   for (const [name, lua, why] of [
     ['a Lua error', 'return function(p, v, l) error("boom") end\n', /boom/],
     ['a runaway loop', 'return function(p, v, l) while true do end end\n', /budget/],

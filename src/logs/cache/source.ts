@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import {
-  checkNarInfoSig,
+  checkNarInfoSigAsync,
   hashPartOf,
   MAX_NARINFO_BYTES,
   parseNarInfo,
@@ -35,8 +35,7 @@ export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Op
   const health = createHealth({ threshold: 3, coolDownMs: 30_000 });
 
   async function attempt(hashPart: HashPart, expected: StorePath | undefined, signal: AbortSignal): Promise<Answer> {
-    const timeout = AbortSignal.timeout(limits.timeoutMs);
-    const res = await ops.fetch(`${base}/${hashPart}.narinfo`, { signal: AbortSignal.any([signal, timeout]) });
+    const res = await ops.fetch(`${base}/${hashPart}.narinfo`, { signal, timeoutMs: limits.timeoutMs });
     if (res.status === 404 || res.status === 403 || res.status === 410) {
       await res.discard();
       return { outcome: 'miss', reason: `no narinfo (HTTP ${res.status})` };
@@ -48,7 +47,7 @@ export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Op
     return judge(await res.text(MAX_NARINFO_BYTES), hashPart, expected);
   }
 
-  function judge(text: string, hashPart: HashPart, expected: StorePath | undefined): Answer {
+  async function judge(text: string, hashPart: HashPart, expected: StorePath | undefined): Promise<Answer> {
     let info;
     try {
       info = parseNarInfo(text);
@@ -58,7 +57,7 @@ export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Op
     if (hashPartOf(info.storePath) !== hashPart || (expected !== undefined && info.storePath !== expected)) {
       return { outcome: 'fault', reason: `narinfo for ${hashPart} names another path: ${info.storePath}` };
     }
-    const sig = checkNarInfoSig(info, cfg.key);
+    const sig = await checkNarInfoSigAsync(info, cfg.key);
     if (sig === 'absent') return { outcome: 'miss', reason: `a copy not signed by ${cfg.key.name}` };
     if (sig === 'invalid') return { outcome: 'fault', reason: `bad signature by ${cfg.key.name}` };
     const claim: Claim = {
