@@ -82,7 +82,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   });
   const handler = createHandler({ verdicts, ops: s.ops, metrics, priority: config.serve.priority, deadlineMs: config.query.deadlineMs, report: () => report.list() });
   const server = await listen(handler, where);
-  io.stderr(`trustix-vote serve: listening on ${server.url} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
+  io.stderr(`trustix-vote serve: listening on ${server.url}${'fd' in where ? ` (socket fd ${where.fd} from systemd)` : ''} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
   await stopped(io.signal, idleExit, server);
   await server.close();
   s.policy.close();
