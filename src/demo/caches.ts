@@ -18,6 +18,8 @@ export interface BuilderSpec {
   readonly publish: readonly DemoAttr[];
   /** Attributes whose narinfo is then removed again: a cache that lacks a path. */
   readonly omit?: readonly DemoAttr[];
+  /** NAR compression of this cache (Nix's default is xz). */
+  readonly compression?: 'xz' | 'zstd' | 'bzip2' | 'gzip' | 'none';
 }
 
 export interface BuiltCache {
@@ -57,7 +59,7 @@ export async function buildDemoCaches(dir: string, salt: string, builders: reado
     for (const attr of b.publish) built.push(await nix('nix-build', [...args(attr), '--no-out-link']));
     await nix('nix', ['store', 'sign', '-r', '--key-file', sec, ...built]);
     await mkdir(cacheDir, { recursive: true });
-    if (built.length > 0) await nix('nix', ['copy', '--to', `file://${cacheDir}`, ...built]);
+    if (built.length > 0) await nix('nix', ['copy', '--to', `file://${cacheDir}?compression=${b.compression ?? 'xz'}`, ...built]);
     else await writeFile(join(cacheDir, 'nix-cache-info'), 'StoreDir: /nix/store\n');
     for (const attr of b.omit ?? []) await rm(join(cacheDir, `${hashPart(paths[attr])}.narinfo`), { force: true });
     await forget(Object.values(paths));

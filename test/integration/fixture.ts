@@ -1,7 +1,8 @@
 /**
  * Real caches for integration tests: real Nix builds the demo closure as four
  * builders would (a, b honest; c lies about `contested`; d honest but lacks
- * `contested` and `rare`), a fifth cache is a forgery of a's, and each is served
+ * `contested` and `rare`; NARs compressed xz, zstd, bzip2 and none), a fifth
+ * cache is a forgery of a's, and each is served
  * over HTTP on 127.0.0.1. The CLI is run as a user runs it, in a subprocess.
  */
 import { randomBytes } from 'node:crypto';
@@ -38,9 +39,9 @@ export async function makeFixture(): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'tv-test-'));
   const build = await buildDemoCaches(dir, randomBytes(6).toString('hex'), [
     { name: 'a', flavour: 'honest', publish: ['app'] },
-    { name: 'b', flavour: 'honest', publish: ['app'], omit: ['rare'] },
-    { name: 'c', flavour: 'tampered', publish: ['app'], omit: ['rare'] },
-    { name: 'd', flavour: 'honest', publish: ['app'], omit: ['rare', 'contested'] },
+    { name: 'b', flavour: 'honest', publish: ['app'], omit: ['rare'], compression: 'zstd' },
+    { name: 'c', flavour: 'tampered', publish: ['app'], omit: ['rare'], compression: 'bzip2' },
+    { name: 'd', flavour: 'honest', publish: ['app'], omit: ['rare', 'contested'], compression: 'none' },
   ]);
   const keys: Record<string, string> = {};
   const dirs: Record<string, string> = {};

@@ -78,6 +78,18 @@ describe('serve as the substituter of real Nix', { skip }, () => {
     }
   });
 
+  for (const [first, compression] of [['b', 'zstd'], ['d', 'none']] as const) {
+    it(`streams ${compression}-compressed NARs from the first upstream that holds the winner`, async () => {
+      await clean();
+      const s = await serve([{ name: first }, { name: 'a' }, { name: 'c' }]);
+      const narinfo = await (await fetch(`${s.url}/${f.build.paths.libfoo.slice(11, 43)}.narinfo`)).text();
+      assert.match(narinfo, new RegExp(`^Compression: ${compression}$`, 'm'));
+      const run = await nixBuildVia(f, s, 'libfoo');
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.ok(fetched(run, f.build.paths.libfoo), run.stderr);
+    });
+  }
+
   it('answers hostile requests with 4xx and keeps serving', async () => {
     const s = await serve([{ name: 'a' }, { name: 'b' }]);
     const { port } = new URL(s.url);
