@@ -12,7 +12,7 @@ export function exitStatusOf(e: unknown): { status: number; message: string } {
     case 'CONFIG':
     case 'POLICY_LOAD':
     case 'TARGET':
-    case 'SAMPLE':
+    case 'SAMPLE_INVALID':
       return { status: 2, message };
     case 'NIX_COMMAND':
       return { status: 3, message };
