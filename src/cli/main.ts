@@ -65,7 +65,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const wanted = name === 'help' ? rest[0] ?? '' : name;
   const load = commands[wanted];
   if (load === undefined) {
-    io.stderr(`trustix-vote: unknown command "${wanted}"\n\n${HELP}`);
+    io.stderr(`trustix-vote: unknown command "${wanted}" (commands: ${Object.keys(commands).join(', ')}; see trustix-vote --help)\n`);
     return 2;
   }
   try {

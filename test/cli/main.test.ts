@@ -1,0 +1,38 @@
+/** The process boundary: help, usage errors and their exit statuses. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cli } from '../integration/fixture.ts';
+
+describe('trustix-vote', () => {
+  it('lists its commands, exits 2 without one and 0 with --help', async () => {
+    const none = await cli([]);
+    assert.equal(none.exitCode, 2);
+    assert.match(none.stdout, /Commands\n {2}check TARGET/);
+    assert.equal((await cli(['--help'])).exitCode, 0);
+  });
+
+  for (const cmd of ['check', 'serve', 'keygen', 'policy', 'demo']) {
+    it(`has man-page help for ${cmd}, with its exit statuses`, async () => {
+      const r = await cli(['help', cmd]);
+      assert.equal(r.exitCode, 0);
+      assert.match(r.stdout, new RegExp(`^Usage: trustix-vote ${cmd}`));
+      assert.match(r.stdout, /Exit status/i);
+    });
+  }
+
+  for (const [args, why] of [
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['check'], /check needs at least one TARGET/],
+    [['check', '--no-such-flag', '/nix/store/x'], /Unknown option '--no-such-flag'/],
+    [['check', '--config', '/nonexistent.ini', '/nix/store/x'], /\/nonexistent\.ini: cannot read the file/],
+    [['keygen', 'name-1'], /--secret FILE and --public FILE/],
+    [['serve', '--config', '/nonexistent.ini'], /cannot read the file/],
+  ] as const) {
+    it(`exits 2 for: ${args.join(' ')}`, async () => {
+      const r = await cli(args);
+      assert.equal(r.exitCode, 2, r.stderr);
+      assert.match(r.stderr, why);
+      assert.equal(r.stderr.trim().split('\n').length <= 2, true, `one line a person can act on:\n${r.stderr}`);
+    });
+  }
+});
