@@ -1,0 +1,128 @@
+/**
+ * The global `trustix` table: percentage, weighted, majority, name.
+ *
+ *   return function(path, votes, logs)
+ *     return trustix.percentage(votes, logs, 66) or trustix.name(votes, "cache.nixos.org")
+ *   end
+ *
+ * Given the very `votes` and `logs` tables of the current decision, a built-in
+ * counts the ballot in JS and touches no Lua table. Given tables the policy built
+ * itself (say, votes filtered by log), it reads them through the ordinary
+ * metamethod-respecting API, so any table of the same shape works.
+ */
+import { lauxlib, lua, to_jsstring } from 'fengari';
+import type { LuaCFunction, LuaState } from 'fengari';
+import type { BallotView } from './ballot.ts';
+import { fractionOf, leader, majorityOf, percentOf } from './count.ts';
+import type { Enough } from './count.ts';
+
+const MAX_ENTRIES = 1 << 16;
+
+interface ReadVotes {
+  hashes: string[];
+  logs: (string | undefined)[];
+  weights: number[];
+}
+
+function field(L: LuaState, idx: number, name: string): number {
+  return lua.lua_getfield(L, idx, name);
+}
+
+function text(view: BallotView, L: LuaState, idx: number): string {
+  const bytes = lua.lua_tolstring(L, idx) as Uint8Array;
+  return view.strings.textOf(bytes) ?? to_jsstring(bytes, 0, bytes.length, true);
+}
+
+function readVotes(view: BallotView, L: LuaState, withWeights: boolean): ReadVotes {
+  lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
+  const n = lauxlib.luaL_len(L, 1);
+  if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 1, `more than ${MAX_ENTRIES} votes`);
+  const out: ReadVotes = { hashes: [], logs: [], weights: [] };
+  for (let i = 1; i <= n; i++) {
+    if (lua.lua_geti(L, 1, i) !== lua.LUA_TTABLE) lauxlib.luaL_argerror(L, 1, `votes[${i}] is not a table`);
+    const entry = lua.lua_gettop(L);
+    if (field(L, entry, 'nar_hash') !== lua.LUA_TSTRING) lauxlib.luaL_argerror(L, 1, `votes[${i}].nar_hash is not a string`);
+    out.hashes.push(text(view, L, -1));
+    out.logs.push(field(L, entry, 'log') === lua.LUA_TSTRING ? text(view, L, -1) : undefined);
+    let w = 1;
+    if (withWeights) {
+      const got = field(L, entry, 'weight') === lua.LUA_TNUMBER ? lua.lua_tonumberx(L, -1) : false;
+      if (got === false) lauxlib.luaL_argerror(L, 1, `votes[${i}].weight is not a number`);
+      w = got;
+    }
+    out.weights.push(w);
+    lua.lua_settop(L, entry - 1);
+  }
+  return out;
+}
+
+/** Number of configured logs and their total weight, from the `logs` argument at 2. */
+function readLogs(L: LuaState, withWeights: boolean): { n: number; total: number } {
+  lauxlib.luaL_checktype(L, 2, lua.LUA_TTABLE);
+  const n = lauxlib.luaL_len(L, 2);
+  if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 2, `more than ${MAX_ENTRIES} logs`);
+  let total = 0;
+  const top = lua.lua_gettop(L);
+  for (let i = 1; withWeights && i <= n; i++) {
+    lua.lua_geti(L, 2, i);
+    const got = lua.lua_type(L, -1) === lua.LUA_TTABLE && field(L, -1, 'weight') === lua.LUA_TNUMBER ? lua.lua_tonumberx(L, -1) : false;
+    if (got === false) lauxlib.luaL_argerror(L, 2, `logs[${i}].weight is not a number`);
+    total += got;
+    lua.lua_settop(L, top);
+  }
+  return { n, total };
+}
+
+function isCurrent(view: BallotView, L: LuaState): boolean {
+  return lua.lua_topointer(L, 1) === view.votes.table && lua.lua_topointer(L, 2) === view.logTable.table;
+}
+
+function pushResult(view: BallotView, L: LuaState, h: string | undefined): number {
+  if (h === undefined) lua.lua_pushnil(L);
+  else view.pushHash(L, h);
+  return 1;
+}
+
+/** A built-in that counts heads (weighted = false) or weights against a threshold. */
+function counting(view: BallotView, weighted: boolean, threshold: (L: LuaState, n: number, total: number) => Enough): LuaCFunction {
+  return (L) => {
+    if (isCurrent(view, L)) {
+      const enough = threshold(L, view.logs.length, view.totalWeight);
+      return pushResult(view, L, leader(view.hashes, weighted ? view.weights : view.ones, enough));
+    }
+    const votes = readVotes(view, L, weighted);
+    const logs = readLogs(L, weighted);
+    return pushResult(view, L, leader(votes.hashes, votes.weights, threshold(L, logs.n, logs.total)));
+  };
+}
+
+function name(view: BallotView): LuaCFunction {
+  return (L) => {
+    lauxlib.luaL_checkstring(L, 2);
+    if (lua.lua_topointer(L, 1) === view.votes.table) {
+      const i = view.logIndexAt(L, 2);
+      if (i < 0) return lauxlib.luaL_error(L, '%s', `no configured log is named ${JSON.stringify(text(view, L, 2))}`);
+      const j = view.voteOfLog[i] as number;
+      return pushResult(view, L, j < 0 ? undefined : view.hashes[j]);
+    }
+    const wanted = text(view, L, 2);
+    const votes = readVotes(view, L, false);
+    const at = votes.logs.indexOf(wanted);
+    return pushResult(view, L, at < 0 ? undefined : votes.hashes[at]);
+  };
+}
+
+export function installBuiltins(L: LuaState, view: BallotView): void {
+  const fns: Record<string, LuaCFunction> = {
+    percentage: counting(view, false, (L, n) => percentOf(n, lauxlib.luaL_checknumber(L, 3))),
+    weighted: counting(view, true, (L, _n, total) => fractionOf(total, lauxlib.luaL_checknumber(L, 3))),
+    majority: counting(view, false, (_L, n) => majorityOf(n)),
+    name: name(view),
+  };
+  lua.lua_createtable(L, 0, 4);
+  for (const [k, f] of Object.entries(fns)) {
+    lua.lua_pushcfunction(L, f);
+    lua.lua_setfield(L, -2, k);
+  }
+  lua.lua_setglobal(L, 'trustix');
+}

@@ -1,0 +1,123 @@
+/**
+ * From a ballot and the hash a policy picked (or none) to a Decision, and the one-line
+ * reasons that go with it. Pure.
+ *
+ *   logs a, b, c; a and b vote sha256:0rnl…, c misses; winner sha256:0rnl…
+ *   → { verdict: 'trusted', agree: [a, b], disagree: [], missing: [c], faults: [],
+ *       reason: '2 of 3 logs agree' }
+ *
+ * With no winner every vote is listed under `disagree`, since none was accepted.
+ */
+import type { NarHash } from '../nixfmt/index.ts';
+import type { Answer, Ballot, Claim, Decision, LogInfo, LogName } from './types.ts';
+
+export function abbreviate(h: string): string {
+  const colon = h.indexOf(':');
+  return colon < 0 || h.length <= colon + 9 ? h : `${h.slice(0, colon + 9)}…`;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function votesOf(ballot: Ballot, logs: readonly LogInfo[]): { log: LogName; claim: Claim }[] {
+  const out: { log: LogName; claim: Claim }[] = [];
+  ballot.answers.forEach((a, i) => {
+    if (a.outcome === 'vote') out.push({ log: (logs[i] as LogInfo).name, claim: a.claim });
+  });
+  return out;
+}
+
+function countOutcome(ballot: Ballot, outcome: Answer['outcome']): number {
+  let n = 0;
+  for (const a of ballot.answers) if (a.outcome === outcome) n++;
+  return n;
+}
+
+export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: NarHash | undefined, reason: string): Decision {
+  const agree: LogName[] = [];
+  const disagree: { log: LogName; narHash: NarHash }[] = [];
+  const missing: LogName[] = [];
+  const faults: { log: LogName; reason: string }[] = [];
+  for (let i = 0; i < ballot.answers.length; i++) {
+    const a = ballot.answers[i] as Answer;
+    const log = (logs[i] as LogInfo).name;
+    if (a.outcome === 'vote') {
+      if (a.claim.narHash === winner) agree.push(log);
+      else disagree.push({ log, narHash: a.claim.narHash });
+    } else if (a.outcome === 'miss') {
+      missing.push(log);
+    } else {
+      faults.push({ log, reason: a.reason });
+    }
+  }
+  const path = ballot.path;
+  if (winner === undefined) return { path, verdict: 'untrusted', agree, disagree, missing, faults, reason };
+  return { path, verdict: 'trusted', narHash: winner, agree, disagree, missing, faults, reason };
+}
+
+/** Why a trusted path was trusted, e.g. "2 of 3 logs agree". */
+export function trustedReason(ballot: Ballot, winner: NarHash): string {
+  let agree = 0;
+  for (const a of ballot.answers) if (a.outcome === 'vote' && a.claim.narHash === winner) agree++;
+  return `${agree} of ${plural(ballot.answers.length, 'log', 'logs')} agree`;
+}
+
+/**
+ * Why a path stayed untrusted when the policy gave no reason, e.g.
+ * "only 1 of 3 logs vote sha256:0abcdefg…; 1 disagrees, 1 missing (policy wants more agreement)".
+ */
+export function untrustedReason(ballot: Ballot, logs: readonly LogInfo[]): string {
+  const n = ballot.answers.length;
+  const votes = votesOf(ballot, logs);
+  const groups = new Map<string, number>();
+  for (const v of votes) groups.set(v.claim.narHash, (groups.get(v.claim.narHash) ?? 0) + 1);
+  const ranked = [...groups].sort((x, y) => y[1] - x[1]);
+  const others = (top: number): string[] => {
+    const parts: string[] = [];
+    if (votes.length > top) parts.push(plural(votes.length - top, 'disagrees', 'disagree'));
+    const miss = countOutcome(ballot, 'miss');
+    const fault = countOutcome(ballot, 'fault');
+    if (miss > 0) parts.push(`${miss} missing`);
+    if (fault > 0) parts.push(plural(fault, 'fault', 'faults'));
+    return parts;
+  };
+  const [first, second] = ranked;
+  if (first === undefined) return `none of ${plural(n, 'log', 'logs')} vote; ${others(0).join(', ')}`;
+  const tail = (parts: string[]): string => (parts.length > 0 ? `; ${parts.join(', ')}` : '');
+  if (second !== undefined && second[1] === first[1]) {
+    const tied = ranked.filter((g) => g[1] === first[1]).map((g) => abbreviate(g[0]));
+    const split = ranked.map((g) => g[1]).join(':');
+    const miss = others(votes.length).join(', ');
+    return `logs split ${split} with no leader (${tied.join(' vs ')})${miss === '' ? '' : `; ${miss}`}`;
+  }
+  if (first[1] === n) return `all ${n} logs vote ${abbreviate(first[0])}, but the policy did not accept it`;
+  return `only ${first[1]} of ${n} logs vote ${abbreviate(first[0])}${tail(others(first[1]))} (policy wants more agreement)`;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+/**
+ * Logs that vote the same NarHash must also agree on what it describes: NAR size and
+ * references. Returns why not, or undefined when they do (or nobody votes `winner`).
+ */
+export function agreementProblem(ballot: Ballot, logs: readonly LogInfo[], winner: NarHash): string | undefined {
+  const backers = votesOf(ballot, logs).filter((v) => v.claim.narHash === winner);
+  const first = backers[0];
+  if (first === undefined) return undefined;
+  const names = (): string => backers.map((b) => b.log).join(', ');
+  if (backers.some((b) => b.claim.narSize !== first.claim.narSize)) {
+    const sizes = backers.map((b) => `${b.log}: ${b.claim.narSize}`).join(', ');
+    return `logs ${names()} vote ${abbreviate(winner)} but report different NAR sizes (${sizes}); not trusting it`;
+  }
+  if (backers.some((b) => !sameSet(b.claim.references, first.claim.references))) {
+    return `logs ${names()} vote ${abbreviate(winner)} but list different references; not trusting it`;
+  }
+  return undefined;
+}

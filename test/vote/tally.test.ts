@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { abbreviate, agreementProblem, buildDecision, trustedReason, untrustedReason } from '../../src/vote/tally.ts';
+import { REF_A, REF_B, X, Y, Z, ballot, logs } from './fixtures.ts';
+
+const abc = logs('a', 'b', 'c');
+const short = (h: string): string => `${h.slice(0, 15)}…`;
+
+describe('buildDecision', () => {
+  test('untrusted: every vote counts as disagreeing, and there is no narHash', () => {
+    const d = buildDecision(ballot(abc, X, Y, 'fault'), abc, undefined, 'why');
+    assert.equal(d.verdict, 'untrusted');
+    assert.equal('narHash' in d, false);
+    assert.deepEqual(d.agree, []);
+    assert.deepEqual(d.disagree, [{ log: 'a', narHash: X }, { log: 'b', narHash: Y }]);
+    assert.deepEqual(d.faults, [{ log: 'c', reason: 'timeout' }]);
+    assert.equal(d.reason, 'why');
+  });
+  test('trusted: agree holds the winner\'s backers', () => {
+    const d = buildDecision(ballot(abc, X, 'miss', X), abc, X, 'ok');
+    assert.equal(d.narHash, X);
+    assert.deepEqual(d.agree, ['a', 'c']);
+    assert.deepEqual(d.missing, ['b']);
+  });
+});
+
+describe('reasons', () => {
+  test('abbreviate keeps the algorithm and 8 digits', () => {
+    assert.equal(abbreviate(X), short(X));
+    assert.equal(abbreviate('sha256:abc'), 'sha256:abc');
+  });
+  test('trusted', () => {
+    assert.equal(trustedReason(ballot(abc, X, X, Y), X), '2 of 3 logs agree');
+    assert.equal(trustedReason(ballot(logs('a'), X), X), '1 of 1 log agree');
+  });
+  test('one leader without enough agreement', () => {
+    assert.equal(untrustedReason(ballot(abc, X, Y, 'miss'), abc).startsWith('logs split 1:1'), true);
+    assert.equal(
+      untrustedReason(ballot(abc, X, 'miss', 'miss'), abc),
+      `only 1 of 3 logs vote ${short(X)}; 2 missing (policy wants more agreement)`,
+    );
+    assert.equal(
+      untrustedReason(ballot(logs('a', 'b', 'c', 'd'), X, X, Y, 'fault'), logs('a', 'b', 'c', 'd')),
+      `only 2 of 4 logs vote ${short(X)}; 1 disagrees, 1 fault (policy wants more agreement)`,
+    );
+  });
+  test('a leader with dissent and a miss', () => {
+    assert.equal(
+      untrustedReason(ballot(logs('a', 'b', 'c', 'd'), X, Y, 'miss', X), logs('a', 'b', 'c', 'd')),
+      `only 2 of 4 logs vote ${short(X)}; 1 disagrees, 1 missing (policy wants more agreement)`,
+    );
+  });
+  test('a tie names the tied hashes', () => {
+    const four = logs('a', 'b', 'c', 'd');
+    assert.equal(
+      untrustedReason(ballot(four, X, Y, Z, 'miss'), four),
+      `logs split 1:1:1 with no leader (${short(X)} vs ${short(Y)} vs ${short(Z)}); 1 missing`,
+    );
+  });
+  test('nobody voted', () => {
+    assert.equal(untrustedReason(ballot(abc, 'miss', 'fault', 'miss'), abc), 'none of 3 logs vote; 2 missing, 1 fault');
+  });
+  test('everyone agreed but the policy said no', () => {
+    assert.equal(untrustedReason(ballot(abc, X, X, X), abc), `all 3 logs vote ${short(X)}, but the policy did not accept it`);
+  });
+});
+
+describe('agreementProblem', () => {
+  test('fine when backers agree, whatever the others say', () => {
+    assert.equal(agreementProblem(ballot(abc, X, X, { narHash: Y, narSize: 1 }), abc, X), undefined);
+  });
+  test('references compared as sets', () => {
+    const same = ballot(abc, { narHash: X, references: [REF_A, REF_B] }, { narHash: X, references: [REF_B, REF_A] });
+    assert.equal(agreementProblem(same, abc, X), undefined);
+    const fewer = ballot(abc, { narHash: X, references: [REF_A, REF_B] }, { narHash: X, references: [REF_A] });
+    assert.match(agreementProblem(fewer, abc, X) ?? '', /^logs a, b vote .* but list different references; not trusting it$/);
+    const dup = ballot(abc, { narHash: X, references: [REF_A, REF_A] }, { narHash: X, references: [REF_A, REF_B] });
+    assert.notEqual(agreementProblem(dup, abc, X), undefined);
+  });
+  test('sizes', () => {
+    const d = ballot(abc, { narHash: X, narSize: 1 }, { narHash: X, narSize: 1 }, { narHash: X, narSize: 2 });
+    assert.match(agreementProblem(d, abc, X) ?? '', /report different NAR sizes \(a: 1, b: 1, c: 2\)/);
+  });
+});
