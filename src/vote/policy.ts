@@ -21,6 +21,7 @@ import type { NarHash } from '../nixfmt/index.ts';
 import { BallotView } from './lua/ballot.ts';
 import { Budget } from './lua/budget.ts';
 import { installBuiltins } from './lua/builtins.ts';
+import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
 import { agreementProblem, buildDecision, trustedReason, untrustedReason } from './tally.ts';
 import type { Ballot, Decision, LogInfo } from './types.ts';
@@ -58,35 +59,11 @@ export class PolicyLoadError extends Error {
   }
 }
 
-/**
- * The name Lua knows the chunk by: the file itself when Lua would not truncate it
- * (messages the policy builds from errors then name the right file), else "policy".
- */
-function chunkLabel(file: string): string {
-  return file.length <= 50 && /^[\x20-\x7e]+$/.test(file) ? file : 'policy';
-}
 const MAX_REASON = 300;
 
 function oneLine(s: string): string {
   const flat = s.replace(/\s+/g, ' ').trim();
   return flat.length > MAX_REASON ? `${flat.slice(0, MAX_REASON)}…` : flat;
-}
-
-function luaText(L: LuaState, idx: number): string {
-  const bytes = lua.lua_tolstring(L, idx);
-  return bytes === null ? '' : to_jsstring(bytes, 0, bytes.length, true);
-}
-
-/** The error value at the top of the stack, split into the line in the policy file and the rest. */
-function errorAt(L: LuaState, label: string): { line: number | undefined; message: string } {
-  const t = lua.lua_type(L, -1);
-  if (t !== lua.LUA_TSTRING && t !== lua.LUA_TNUMBER) {
-    return { line: undefined, message: `(error object is a ${luaText(L, -1) || to_jsstring(lauxlib.luaL_typename(L, -1))} value)` };
-  }
-  const raw = luaText(L, -1);
-  const m = raw.startsWith(`${label}:`) ? /^(\d+): ([^]*)$/.exec(raw.slice(label.length + 1)) : null;
-  if (m === null) return { line: undefined, message: raw };
-  return { line: Number(m[1]), message: `${m[2]}` };
 }
 
 function checkLogs(logs: readonly LogInfo[]): void {
@@ -119,7 +96,7 @@ export function loadPolicy(opts: LoadPolicyOptions): Policy {
     if (budget.exhausted) throw new PolicyLoadError(file, undefined, `running the chunk took more than ${budget.limit} instructions`);
     if (status !== lua.LUA_OK) fail();
     if (lua.lua_type(L, -1) !== lua.LUA_TFUNCTION) {
-      const got = to_jsstring(lauxlib.luaL_typename(L, -1));
+      const got = typeName(L, -1);
       throw new PolicyLoadError(file, undefined, `the chunk must return function(path, votes, logs), but it returned ${got}`);
     }
     const fnRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
@@ -176,7 +153,7 @@ class LuaPolicy implements Policy {
       return untrusted(reason === '' ? untrustedReason(ballot, this.logs) : reason);
     }
     if (type !== lua.LUA_TSTRING) {
-      const got = to_jsstring(lauxlib.luaL_typename(L, 1));
+      const got = typeName(L, 1);
       return untrusted(`policy returned a ${got}; it must return a nar_hash string, or nil to build locally`);
     }
     const winner = this.resolve();

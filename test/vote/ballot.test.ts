@@ -58,6 +58,9 @@ describe('what the policy sees', () => {
     );
     assert.equal(out, 'log,nar_hash,nar_size,references,weight 2 2 a true');
   });
+  test('odd keys read as nil, like on a plain table', () => {
+    assert.equal(seen('return nil, tostring(v[1.5]) .. tostring(v[0]) .. tostring(v[-1]) .. tostring(v["1"]) .. tostring(v[{}]) .. l[2.0].name', X, Y), 'nilnilnilnilnilb');
+  });
   test('hashes are interned: a Lua-side tally keyed by hash works', () => {
     const out = seen(
       'local c = {}\nfor _, x in ipairs(v) do c[x.nar_hash] = (c[x.nar_hash] or 0) + 1 end\nreturn nil, tostring(c[v[1].nar_hash]) .. " " .. tostring(c[v[3].nar_hash])',

@@ -119,6 +119,10 @@ describe('instruction budget', () => {
       while not ok do ok = xpcall(function() while true do end end, function(e) while true do end end) end
       return "${X}"`, /^policy ran past its budget/);
   });
+  test('xpcall still hands ordinary errors to its handler', () => {
+    const d = decide('local ok, e = xpcall(function() error("boom") end, function(m) return "handled " .. m end)\nreturn nil, e');
+    assert.equal(d.reason, 'handled /etc/trustix-vote/policy.lua:2: boom');
+  });
   test('deep recursion ends as an error, promptly', () => {
     const t0 = performance.now();
     untrusted('local function f(n) return f(n + 1) + 1 end\nreturn f(1)', /^policy (ran past its budget|error: .*stack overflow)/);

@@ -29,6 +29,10 @@ function pushNumber(L: LuaState, n: number): void {
   else lua.lua_pushnumber(L, n);
 }
 
+function isIndex(k: Key, n: number): k is number {
+  return typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= n;
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
 }
@@ -72,12 +76,12 @@ export class BallotView {
       this.refsBuiltAt.push(-1);
     }
     this.votes = ro.create({
-      get: (L, k) => typeof k === 'number' && k >= 1 && k <= this.claims.length && (pushRef(L, voteRefs[k - 1] as number), true),
+      get: (L, k) => isIndex(k, this.claims.length) && (pushRef(L, voteRefs[k - 1] as number), true),
       len: () => this.claims.length,
       keys: () => range(this.claims.length),
     });
     this.logTable = ro.create({
-      get: (L, k) => typeof k === 'number' && k >= 1 && k <= n && (pushRef(L, logRefs[k - 1] as number), true),
+      get: (L, k) => isIndex(k, n) && (pushRef(L, logRefs[k - 1] as number), true),
       len: () => n,
       keys: () => range(n),
     });
