@@ -52,21 +52,25 @@ export async function listen(handler: FetchHandler, where: Listen): Promise<Runn
 
 async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const controller = new AbortController();
-  res.once('close', () => controller.abort());
+  // 'close' also fires after a normal finish; only a client that left early aborts.
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
   try {
-    const request = new Request(new URL(req.url ?? '/', 'http://localhost'), {
-      method: req.method ?? 'GET',
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]])),
-      signal: controller.signal,
-    });
-    const response = await handler(request);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await handler(new Request(url, { method: req.method ?? 'GET', signal: controller.signal }));
+    const headers = Object.fromEntries(response.headers);
     if (response.body === null || req.method === 'HEAD') {
-      res.end();
+      res.writeHead(response.status, headers).end();
       await response.body?.cancel();
-      return;
+    } else if (url.pathname.startsWith('/nar/')) {
+      res.writeHead(response.status, headers);
+      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
+    } else {
+      // Small answers (narinfo, metrics) in one write with a length, not chunked.
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, { ...headers, 'content-length': String(body.length) }).end(body);
     }
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
   } catch {
     if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('bad request\n');
     else res.destroy();

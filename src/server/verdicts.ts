@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
+import pLimit from 'p-limit';
 import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type HashPart, type SecretKey, type StorePath } from '../nixfmt/index.ts';
 import type { Decided, Engine } from '../engine/engine.ts';
 import type { Ops } from '../ops.ts';
@@ -43,9 +44,14 @@ export interface Verdicts {
   prefetch(paths: readonly StorePath[]): void;
 }
 
+/** Paths voted in the background at once; Nix's own requests never wait behind them. */
+const PREFETCH_LANE = 8;
+
 export function createVerdicts(o: VerdictOptions): Verdicts {
   const cache = new LRUCache<string, Served>({ max: Math.max(1, o.cacheSize), ttl: Math.max(1, o.ttlMs) });
   const inflight = new Map<string, Promise<Served>>();
+  const lane = pLimit(PREFETCH_LANE);
+  const deadline = sharedDeadline(o);
 
   function get(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
     const hit = cache.get(hashPart);
@@ -64,8 +70,7 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
 
   async function vote(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
     const t0 = o.ops.now();
-    const signal = AbortSignal.timeout(o.deadlineMs);
-    setMaxListeners(0, signal);
+    const signal = deadline();
     const decided = path !== undefined ? await o.engine.decide(path, signal) : await o.engine.decideHashPart(hashPart, signal);
     const served = await serveable(decided, signal);
     return { ...served, decided, ms: o.ops.now() - t0 };
@@ -111,13 +116,43 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
     }
   }
 
-  return {
-    forHashPart: (hashPart) => get(hashPart, undefined),
-    prefetch(paths) {
-      for (const p of paths) {
-        const hp = hashPartOf(p);
-        if (!cache.has(hp) && !inflight.has(hp)) void get(hp, p).catch(() => undefined);
-      }
-    },
+  /** Votes ahead of Nix through the whole closure: a trusted path's references next. */
+  const queued = new Set<string>();
+  function prefetch(paths: readonly StorePath[]): void {
+    for (const p of paths) {
+      const hp = hashPartOf(p);
+      if (cache.has(hp) || inflight.has(hp) || queued.has(hp)) continue;
+      queued.add(hp);
+      const task = lane(() => {
+        queued.delete(hp);
+        return get(hp, p);
+      });
+      void task.then((served) => {
+        const d = served.decided;
+        if (d?.decision.verdict === 'trusted') prefetch(winnerReferences(d).filter((r) => r !== p));
+      }, () => undefined);
+    }
+  }
+
+  return { forHashPart: (hashPart) => get(hashPart, undefined), prefetch };
+}
+
+function winnerReferences({ decision, ballot }: Decided): StorePath[] {
+  for (const a of ballot.answers) if (a.outcome === 'vote' && a.claim.narHash === decision.narHash) return [...a.claim.references];
+  return [];
+}
+
+/** One deadline signal per 50 ms of arrivals: an AbortSignal.timeout per vote costs real time. */
+function sharedDeadline(o: { ops: Ops; deadlineMs: number }): () => AbortSignal {
+  let until = -Infinity;
+  let signal = AbortSignal.timeout(o.deadlineMs);
+  return () => {
+    const now = o.ops.now();
+    if (now > until) {
+      until = now + 50;
+      signal = AbortSignal.timeout(o.deadlineMs);
+      setMaxListeners(0, signal);
+    }
+    return signal;
   };
 }
