@@ -3,7 +3,7 @@
  * tests use to make a cache misbehave: answer slowly, or fail with a status.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -21,12 +21,22 @@ export interface StaticCache {
 
 export async function serveDirectory(dir: string, port = 0): Promise<StaticCache> {
   const state = { delayMs: 0, failWith: undefined as number | undefined, requests: 0 };
+  const texts = new Map<string, Buffer | null>();
   const server: Server = createServer((req, res) => {
     state.requests += 1;
     const answer = async () => {
       if (state.failWith !== undefined) return void res.writeHead(state.failWith).end();
       const rel = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
       const file = join(dir, rel);
+      const small = file.endsWith('.narinfo') || file.endsWith('nix-cache-info');
+      if (small && file.startsWith(dir)) {
+        // A cache's metadata is read once: the files do not change while they are served.
+        const body = texts.get(file) ?? (await readFile(file).catch(() => null));
+        texts.set(file, body);
+        if (body === null) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-length': body.length, 'content-type': 'text/x-nix-narinfo' });
+        return void res.end(req.method === 'HEAD' ? undefined : body);
+      }
       const st = await stat(file).catch(() => undefined);
       if (!file.startsWith(dir) || st === undefined || !st.isFile()) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-length': st.size, 'content-type': file.endsWith('.narinfo') ? 'text/x-nix-narinfo' : 'application/octet-stream' });

@@ -8,7 +8,7 @@ import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
 import type { Policy } from '../vote/policy.ts';
-import type { Answer, Ballot, Decision } from '../vote/types.ts';
+import type { Answer, Ballot, Claim, Decision } from '../vote/types.ts';
 import { pathOfAnswers } from './path.ts';
 
 export interface Decided {
@@ -16,11 +16,14 @@ export interface Decided {
   readonly ballot: Ballot;
 }
 
+/** Called with each verified vote as it arrives, before the path is decided. */
+export type OnVote = (claim: Claim) => void;
+
 export interface Engine {
   /** Ballots and decides one path whose full name is known. */
-  decide(path: StorePath, signal: AbortSignal): Promise<Decided>;
+  decide(path: StorePath, signal: AbortSignal, onVote?: OnVote): Promise<Decided>;
   /** Learns the path from the logs; undefined when no log has a narinfo for it. */
-  decideHashPart(hashPart: HashPart, signal: AbortSignal): Promise<Decided | undefined>;
+  decideHashPart(hashPart: HashPart, signal: AbortSignal, onVote?: OnVote): Promise<Decided | undefined>;
   /**
    * Decides every path in `roots`, and with `walk` every path their voted References
    * lead to (the winner's when trusted, every voter's otherwise).
@@ -31,8 +34,12 @@ export interface Engine {
 export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy; ops: Ops }): Engine {
   const { logs, policy, ops } = opts;
 
-  async function ask(hashPart: HashPart, expected: StorePath | undefined, signal: AbortSignal): Promise<Answer[]> {
-    return Promise.all(logs.map((log) => log.query(hashPart, expected, signal)));
+  async function ask(hashPart: HashPart, expected: StorePath | undefined, signal: AbortSignal, onVote?: OnVote): Promise<Answer[]> {
+    return Promise.all(logs.map(async (log) => {
+      const answer = await log.query(hashPart, expected, signal);
+      if (onVote !== undefined && answer.outcome === 'vote') onVote(answer.claim);
+      return answer;
+    }));
   }
 
   function judge(ballot: Ballot): Decided {
@@ -40,12 +47,12 @@ export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy;
   }
 
   const engine: Engine = {
-    async decide(path, signal) {
-      return judge({ path, answers: await ask(hashPartOf(path), path, signal) });
+    async decide(path, signal, onVote) {
+      return judge({ path, answers: await ask(hashPartOf(path), path, signal, onVote) });
     },
 
-    async decideHashPart(hashPart, signal) {
-      const resolved = pathOfAnswers(await ask(hashPart, undefined, signal));
+    async decideHashPart(hashPart, signal, onVote) {
+      const resolved = pathOfAnswers(await ask(hashPart, undefined, signal, onVote));
       return resolved && judge(resolved);
     },
 

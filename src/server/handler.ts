@@ -3,7 +3,7 @@
  * so tests call it directly. Errors map to statuses in one place, and a narinfo is
  * never answered with a 5xx — Nix fails on a 5xx but builds locally on a 404.
  */
-import { formatCacheInfo, hashPartOf, NixFormatError, parseHashPart, type HashPart } from '../nixfmt/index.ts';
+import { formatCacheInfo, NixFormatError, parseHashPart, type HashPart } from '../nixfmt/index.ts';
 import type { Ops } from '../ops.ts';
 import type { Metrics } from './metrics.ts';
 import { route, type Route } from './routes.ts';
@@ -59,7 +59,6 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
   async function narinfo(hashPart: HashPart, head: boolean): Promise<Response> {
     const served = await o.verdicts.forHashPart(hashPart);
     if (served.narinfo === undefined) return text(404, `${reasonOf(served)}\n`);
-    if (served.decided !== undefined) o.verdicts.prefetch(served.decided.ballot.answers.flatMap((a) => (a.outcome === 'vote' ? a.claim.references : [])).filter((p) => hashPartOf(p) !== hashPart));
     return new Response(head ? null : served.narinfo, {
       headers: { 'content-type': 'text/x-nix-narinfo', 'cache-control': served.wouldReject ? 'no-store' : 'public, max-age=60' },
     });

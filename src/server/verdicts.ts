@@ -45,7 +45,9 @@ export interface Verdicts {
 }
 
 /** Paths voted in the background at once; Nix's own requests never wait behind them. */
-const PREFETCH_LANE = 8;
+const PREFETCH_LANE = 32;
+/** A claim listing more references than this is not followed before the vote. */
+const SPECULATE_MAX_REFS = 2000;
 
 export function createVerdicts(o: VerdictOptions): Verdicts {
   const cache = new LRUCache<string, Served>({ max: Math.max(1, o.cacheSize), ttl: Math.max(1, o.ttlMs) });
@@ -71,7 +73,15 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
   async function vote(hashPart: HashPart, path: StorePath | undefined): Promise<Served> {
     const t0 = o.ops.now();
     const signal = deadline();
-    const decided = path !== undefined ? await o.engine.decide(path, signal) : await o.engine.decideHashPart(hashPart, signal);
+    // Nix walks a closure level by level; start on the next level as soon as the first
+    // verified vote names it, instead of after the vote. Only the cache is warmed by this.
+    let ahead = false;
+    const onVote = (claim: Claim) => {
+      if (ahead || claim.references.length > SPECULATE_MAX_REFS) return;
+      ahead = true;
+      prefetch(claim.references.filter((r) => r !== claim.path));
+    };
+    const decided = path !== undefined ? await o.engine.decide(path, signal, onVote) : await o.engine.decideHashPart(hashPart, signal, onVote);
     const served = await serveable(decided, signal);
     return { ...served, decided, ms: o.ops.now() - t0 };
   }
