@@ -59,8 +59,15 @@ export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: 
 /** Why a trusted path was trusted, e.g. "2 of 3 logs agree". */
 export function trustedReason(ballot: Ballot, winner: NarHash): string {
   let agree = 0;
-  for (const a of ballot.answers) if (a.outcome === 'vote' && a.claim.narHash === winner) agree++;
-  return `${agree} of ${plural(ballot.answers.length, 'log', 'logs')} agree`;
+  let otherwise: string[] | undefined;
+  for (const a of ballot.answers) {
+    if (a.outcome !== 'vote') continue;
+    if (a.claim.narHash === winner) agree++;
+    else (otherwise ??= []).push(a.claim.log);
+  }
+  const base = `${agree} of ${plural(ballot.answers.length, 'log', 'logs')} agree`;
+  // A log outvoted on a path is worth a person's attention: it built other bytes.
+  return otherwise === undefined ? base : `${base}; ${otherwise.join(', ')} voted otherwise`;
 }
 
 /**

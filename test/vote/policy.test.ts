@@ -128,7 +128,7 @@ describe('the Decision', () => {
       disagree: [{ log: 'b', narHash: Y }],
       missing: ['d'],
       faults: [{ log: 'e', reason: 'timeout' }],
-      reason: '2 of 5 logs agree',
+      reason: '2 of 5 logs agree; b voted otherwise',
     });
   });
   test('a ballot with the wrong number of answers is a programming error', () => {

@@ -30,7 +30,8 @@ describe('reasons', () => {
     assert.equal(abbreviate('sha256:abc'), 'sha256:abc');
   });
   test('trusted', () => {
-    assert.equal(trustedReason(ballot(abc, X, X, Y), X), '2 of 3 logs agree');
+    assert.equal(trustedReason(ballot(abc, X, X, Y), X), '2 of 3 logs agree; c voted otherwise');
+    assert.equal(trustedReason(ballot(abc, X, X, 'miss'), X), '2 of 3 logs agree');
     assert.equal(trustedReason(ballot(logs('a'), X), X), '1 of 1 log agree');
   });
   test('one leader without enough agreement', () => {
