@@ -3,16 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { NixFormatError, formatCacheInfo, parseCacheInfo } from '../../src/nixfmt/index.ts';
+import { formatCacheInfo, parseCacheInfo } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
-function throwsCode(f: () => unknown, code: string, field?: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (field !== undefined) assert.equal(e.field, field);
-    return true;
-  });
-}
 
 test('recorded file:// nix-cache-info has only StoreDir', () => {
   const text = readFileSync(new URL('../data/nix-2.8/cache/nix-cache-info', import.meta.url), 'utf8');

@@ -4,16 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  NixFormatError, decodeBase64, formatHash, narHashBytes, narHashFromBytes, narHashToSri, parseHash, parseNarHash,
+  decodeBase64, formatHash, narHashBytes, narHashFromBytes, narHashToSri, parseHash, parseNarHash,
 } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
-function throwsCode(f: () => unknown, code: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    return true;
-  });
-}
 
 // nixfmt-top, recorded: narinfo NarHash and path-info narHash.
 const NIX32 = 'sha256:14mjzm56wn9178mvjfvmr150awbk0581d09dyfbmmq3pz4sbk8dq';

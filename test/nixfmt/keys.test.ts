@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  NixFormatError, checkNarInfoSig, fingerprint, generateSecretKey, parseNarInfo, parsePublicKey, parseSecretKey,
+  checkNarInfoSig, fingerprint, generateSecretKey, parseNarInfo, parsePublicKey, parseSecretKey,
   signFingerprint, verifyFingerprintSig,
 } from '../../src/nixfmt/index.ts';
 import type { PublicKey, SigCheck } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
 const DATA = new URL('../data/nix-2.8/', import.meta.url);
 const read = (p: string): string => readFileSync(new URL(p, DATA), 'utf8');
@@ -19,13 +20,6 @@ const B = parsePublicKey(read('b.pub'));
 const A_SIG = /^Sig: nixfmt-test-1:(.*)$/m.exec(TOP_TEXT)?.[1] ?? '';
 const B_SIG = /^Sig: nixfmt-test-2:(.*)$/m.exec(TOP_TEXT)?.[1] ?? '';
 
-function throwsCode(f: () => unknown, code: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 const edit = (key: string, value: string | null) => (t: string): string =>
   t.replace(new RegExp(`^${key}: .*\\n`, 'm'), value === null ? '' : `${key}: ${value}\n`);

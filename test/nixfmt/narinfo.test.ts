@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { MAX_NARINFO_BYTES, NixFormatError, formatNarInfo, parseNarInfo } from '../../src/nixfmt/index.ts';
 import type { NarInfo, StorePath } from '../../src/nixfmt/index.ts';
+import { formatErrorOf, throwsCode } from './throws.ts';
 
 const CACHE = new URL('../data/nix-2.8/cache/', import.meta.url);
 const TOP_TEXT = readFileSync(new URL('2mk5hy75x2b25h13pfppmk1padmmaw32.narinfo', CACHE), 'utf8');
@@ -13,17 +14,6 @@ const DEP_TEXT = readFileSync(new URL('9xhcvi1qzwc592r7kch2dr40da1cx078.narinfo'
 const TOP = '/nix/store/2mk5hy75x2b25h13pfppmk1padmmaw32-nixfmt-top';
 const DEP = '/nix/store/9xhcvi1qzwc592r7kch2dr40da1cx078-nixfmt-dep';
 
-function throwsCode(f: () => unknown, code: string, field?: string): NixFormatError {
-  let caught: NixFormatError | undefined;
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    if (field !== undefined) assert.equal(e.field, field);
-    caught = e;
-    return true;
-  });
-  return caught as NixFormatError;
-}
 
 /** Replace the value of `key` in the recorded top narinfo (or drop the line when value is null). */
 function edit(key: string, value: string | null, text = TOP_TEXT): string {
@@ -162,7 +152,7 @@ const bad: Array<{ desc: string; text: string; wantErr: string; field?: string; 
 ];
 for (const c of bad) {
   test(`parseNarInfo rejects: ${c.desc}`, () => {
-    const e = throwsCode(() => parseNarInfo(c.text), c.wantErr, c.field);
+    const e = formatErrorOf(() => parseNarInfo(c.text), c.wantErr, c.field);
     if (c.cause !== undefined) {
       assert.ok(e.cause instanceof NixFormatError, 'wraps the underlying error as cause');
       assert.equal(e.cause.code, c.cause);

@@ -5,17 +5,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { NixFormatError, decodeNix32, encodeNix32, nix32Length } from '../../src/nixfmt/index.ts';
+import { decodeNix32, encodeNix32, nix32Length } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
 const DATA = new URL('../data/nix-2.8/', import.meta.url);
 
-function throwsCode(f: () => unknown, code: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    return true;
-  });
-}
 
 test('nix32 of a recorded NarHash equals the SRI base64 of the same hash in path-info.json', () => {
   const pairs: Array<[string, string]> = [

@@ -5,21 +5,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { NixFormatError, encodeNix32, parseNarInfo, parsePathInfoJson } from '../../src/nixfmt/index.ts';
+import { encodeNix32, parseNarInfo, parsePathInfoJson } from '../../src/nixfmt/index.ts';
 import type { PathInfo } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
 const DATA = new URL('../data/nix-2.8/', import.meta.url);
 const read = (p: string): string => readFileSync(new URL(p, DATA), 'utf8');
 const TOP = '/nix/store/2mk5hy75x2b25h13pfppmk1padmmaw32-nixfmt-top';
 const DEP = '/nix/store/9xhcvi1qzwc592r7kch2dr40da1cx078-nixfmt-dep';
 
-function throwsCode(f: () => unknown, code: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-}
 
 const byPath = (xs: PathInfo[]): PathInfo[] => [...xs].sort((a, b) => (a.path < b.path ? -1 : 1));
 

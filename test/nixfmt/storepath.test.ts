@@ -3,17 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  DEFAULT_STORE_DIR, NixFormatError, baseNameOf, hashPartOf, isDerivation, nameOf, parseHashPart,
+  DEFAULT_STORE_DIR, baseNameOf, hashPartOf, isDerivation, nameOf, parseHashPart,
   parseStorePath, storePathFromBaseName,
 } from '../../src/nixfmt/index.ts';
+import { throwsCode } from './throws.ts';
 
-function throwsCode(f: () => unknown, code: string): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof NixFormatError, `expected NixFormatError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    return true;
-  });
-}
 
 const TOP = '/nix/store/2mk5hy75x2b25h13pfppmk1padmmaw32-nixfmt-top';
 const DRV = '/nix/store/p0f33s2qy2k3jwnyhxbwvz1a0sfdpkj8-nixfmt-top.drv';
