@@ -94,7 +94,9 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
 }
 
 function reasonOf(served: Served): string {
-  return served.decided === undefined ? 'no log knows this path' : served.decided.decision.reason;
+  const d = served.decided?.decision;
+  if (d === undefined) return 'no log knows this path';
+  return d.verdict === 'trusted' ? `${d.reason}, but no upstream serves ${d.narHash}` : d.reason;
 }
 
 function text(status: number, body: string): Response {

@@ -90,6 +90,22 @@ describe('serve as the substituter of real Nix', { skip }, () => {
     });
   }
 
+  it('never fetches a NAR from an upstream whose NarHash is not the winner', async () => {
+    await clean();
+    // Upstreams: the liar c, then the forgery (not a log; its contested narinfo names c's hash).
+    const s = await serve([{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+      `[upstream]\nurls = ${f.servers['c']!.url} ${f.servers['forged']!.url}\n`);
+    const hp = (p: string) => p.slice(11, 43);
+    const lib = await fetch(`${s.url}/${hp(f.build.paths.libfoo)}.narinfo`);
+    assert.match(await lib.text(), /^Compression: bzip2$/m, 'c agrees on libfoo, so its NAR may be used');
+    const contested = await fetch(`${s.url}/${hp(f.build.paths.contested)}.narinfo`);
+    assert.equal(contested.status, 404, 'trusted, but no upstream holds the winning bytes');
+    const run = await nixBuildVia(f, s, 'contested');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(built(run, f.build.paths.contested), run.stderr);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /);
+  });
+
   it('answers hostile requests with 4xx and keeps serving', async () => {
     const s = await serve([{ name: 'a' }, { name: 'b' }]);
     const { port } = new URL(s.url);
