@@ -62,7 +62,12 @@ export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy;
       const pending = new Set<Promise<void>>();
       let done = 0;
       const visit = (path: StorePath): void => {
-        if (seen.has(path) || seen.size >= maxPaths) return;
+        if (seen.has(path)) return;
+        if (seen.size >= maxPaths) {
+          if (seen.size === maxPaths) ops.log({ kind: 'warn', message: `closure has more than ${maxPaths} paths; the rest were not voted on` });
+          seen.add(path);
+          return;
+        }
         seen.add(path);
         const task = engine.decide(path, signal).then((d) => {
           results.push(d);

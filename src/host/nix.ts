@@ -15,10 +15,19 @@ const CHUNK = 2000;
 async function run(cmd: string, args: readonly string[], signal: AbortSignal, okCodes: number[] = [0]): Promise<string> {
   const res = await execa(cmd, args, { cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
   if (res.failed && !okCodes.includes(res.exitCode ?? -1)) {
-    const why = String(res.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? res.shortMessage;
+    const why = nixError(String(res.stderr ?? '')) ?? res.shortMessage;
     throw new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`);
   }
   return String(res.stdout ?? '');
+}
+
+/** Nix's "error: …" line and its "at FILE:LINE:COL" line, the part a person acts on. */
+function nixError(stderr: string): string | undefined {
+  const all = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const i = all.findIndex((l) => l.startsWith('error:'));
+  if (i < 0) return all.pop();
+  const at = all.slice(i + 1).find((l) => l.startsWith('at '));
+  return at === undefined ? all[i] : `${all[i]} (${at.replace(/:$/, '')})`;
 }
 
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);

@@ -164,6 +164,14 @@ describe('check against real caches', { skip }, () => {
     assert.deepEqual([...decisionsOf(ok).keys()], [f.build.paths.libfoo]);
   });
 
+  it('exits 3 with Nix\'s own message when the target does not evaluate', async () => {
+    const broken = join(f.dir, 'broken.nix');
+    await writeFile(broken, 'let x = ; in x\n');
+    const r = await cli(['check', '--config', await f.config([{ name: 'a' }]), broken]);
+    assert.equal(r.exitCode, 3, r.stderr);
+    assert.match(r.stderr, /nix-instantiate .*syntax error/);
+  });
+
   it('prints a table and a summary for people', async () => {
     const r = await cli(['check', '--config', await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }]), f.build.paths.app]);
     assert.match(r.stdout, /^PATH\s+VERDICT\s+AGREE\s+DISAGREE\s+MISSING\s+FAULT\s+REASON/);
