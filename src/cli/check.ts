@@ -37,6 +37,7 @@ Exit status
   1  at least one path is untrusted (Nix would build it locally)
   2  usage, configuration or policy-load error (nothing was queried)
   3  Nix could not list the closure (evaluation or store error)
+  130 interrupted (SIGINT/SIGTERM)
 `;
 
 export async function runCheck(argv: readonly string[], io: CliIO): Promise<number> {
@@ -68,6 +69,10 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     progress({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
     const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal });
     progress({ kind: 'progress', done: -1, total: 0, phase: 'done' });
+    if (io.signal.aborted) {
+      io.stderr('trustix-vote check: interrupted; no verdicts printed\n');
+      return 130;
+    }
     const decisions = sortDecisions(decided.map((d) => d.decision));
     if (values.json) io.stdout(`${toJson(decisions)}\n`);
     else io.stdout(`${toTable(decisions)}\n\n${summary(decisions)}\n`);

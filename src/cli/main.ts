@@ -83,6 +83,11 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 function processIO(): CliIO {
+  // A stray rejection must not take a running server down: it is reported, and
+  // whatever it belonged to has already failed closed (404 / fault).
+  process.on('unhandledRejection', (e) => {
+    process.stderr.write(`trustix-vote: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  });
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort(new Error(`${sig} received`)));
   return {
