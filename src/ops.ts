@@ -7,7 +7,10 @@ export interface HttpRequest {
   readonly method?: 'GET' | 'HEAD';
   readonly headers?: Record<string, string>;
   readonly signal: AbortSignal;
-  /** Gives up (with an error whose name is 'TimeoutError') when no response comes within this. */
+  /**
+   * Gives up (with an error whose name is 'TimeoutError') when headers or the next chunk
+   * take longer than this, and when text() has not read the whole body within it.
+   */
   readonly timeoutMs?: number;
 }
 

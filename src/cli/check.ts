@@ -60,12 +60,13 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   const config = loadConfig(io, values.config);
   const progress = progressPrinter(io);
   const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress });
-  const signal = AbortSignal.any([io.signal, AbortSignal.timeout(config.query.deadlineMs)]);
-  // Every request in flight listens on the run's signal; thousands is normal, not a leak.
-  setMaxListeners(0, signal);
   try {
     const nix = createNixOps();
     const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);
+    // The deadline is for asking the logs; Nix's evaluation of the targets is not counted.
+    const signal = AbortSignal.any([io.signal, AbortSignal.timeout(config.query.deadlineMs)]);
+    // Every request in flight listens on the run's signal; thousands is normal, not a leak.
+    setMaxListeners(0, signal);
     progress({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
     const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal });
     progress({ kind: 'progress', done: -1, total: 0, phase: 'done' });

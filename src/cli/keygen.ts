@@ -28,7 +28,12 @@ export async function runKeygen(argv: readonly string[], io: CliIO): Promise<num
   const [name] = positionals;
   if (name === undefined || positionals.length > 1) throw new UsageError('keygen needs exactly one NAME (e.g. myhost-1)');
   if (values.secret === undefined || values.public === undefined) throw new UsageError('keygen needs --secret FILE and --public FILE');
-  const pair = generateSecretKey(name);
+  let pair: { secret: string; public: string };
+  try {
+    pair = generateSecretKey(name);
+  } catch (e) {
+    throw new UsageError(`bad key NAME "${name}": ${e instanceof Error ? e.message : e}`);
+  }
   try {
     writeFileSync(values.secret, `${pair.secret}\n`, { mode: 0o600, flag: 'wx' });
     writeFileSync(values.public, `${pair.public}\n`, { mode: 0o644, flag: 'wx' });

@@ -67,7 +67,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const report = createReport(1000);
   const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(io) });
   const onDecided = (served: Served) => {
-    const d = served.decided?.decision;
+    const d = served.decision;
     const verdict = d?.verdict ?? 'unknown';
     metrics.decisions.inc({ verdict });
     metrics.decisionSeconds.observe({ verdict }, served.ms / 1000);
@@ -78,10 +78,12 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const verdicts = createVerdicts({
     engine: s.engine, ops: s.ops, key, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.map((l) => l.url),
-    cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, onDecided,
+    cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, onDecided,
   });
-  const handler = createHandler({ verdicts, ops: s.ops, metrics, priority: config.serve.priority, deadlineMs: config.query.deadlineMs, report: () => report.list() });
-  const server = await listen(handler, where);
+  const handler = createHandler({ verdicts, ops: s.ops, metrics, priority: config.serve.priority, timeoutMs: config.query.timeoutMs, report: () => report.list() });
+  const server = await listen(handler, where).catch((e: unknown) => {
+    throw new UsageError(`cannot listen on ${'fd' in where ? `fd ${where.fd}` : `${where.host}:${where.port}`}: ${e instanceof Error ? e.message : e}`);
+  });
   io.stderr(`trustix-vote serve: listening on ${server.url}${'fd' in where ? ` (socket fd ${where.fd} from systemd)` : ''} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
   await stopped(io.signal, idleExit, server);
   await server.close();
@@ -111,7 +113,7 @@ function listenOf(s: string): Listen {
 }
 
 function decisionFields(served: Served): Record<string, unknown> {
-  const d = served.decided?.decision;
+  const d = served.decision;
   if (d === undefined) return { path: null, verdict: 'unknown', reason: 'no log knows this path', ms: Math.round(served.ms) };
   return {
     path: d.path, verdict: d.verdict, narHash: d.narHash ?? null, agree: d.agree, disagree: d.disagree,

@@ -86,6 +86,7 @@ export function parseConfig(text: string, file: string): Config {
   };
   q.done();
   const logs = sections.filter((s) => s.name.startsWith('log.')).map((s) => parseLog(file, s));
+  if (logs.length === 0) throw new ConfigError(file, {}, 'no [log.NAME] section: configure at least one log to vote');
   checkDistinctKeys(file, logs);
   const serve = parseServe(file, get('serve'), base);
   const up = new Reader(file, get('upstream'));
@@ -122,7 +123,10 @@ function parseServe(file: string, s: IniSection | undefined, base: string): Serv
   const r = new Reader(file, s);
   const signingKeyFile = r.optional('signing-key', (v) => resolve(base, v));
   const serve: ServeConfig = {
-    listen: r.optional('listen', (v) => v) ?? DEFAULT_SERVE.listen,
+    listen: r.optional('listen', (v) => {
+      if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v)) throw new Error(`expected HOST:PORT, got "${v}"`);
+      return v;
+    }) ?? DEFAULT_SERVE.listen,
     mode: r.optional('mode', (v) => {
       if (v !== 'enforce' && v !== 'report') throw new Error('expected "enforce" or "report"');
       return v;
@@ -139,12 +143,14 @@ function parseServe(file: string, s: IniSection | undefined, base: string): Serv
 function checkDistinctKeys(file: string, logs: readonly LogConfig[]): void {
   const byKey = new Map<string, string>();
   for (const log of logs) {
-    const other = byKey.get(log.key.text);
+    // The same key under another name is still the same builder.
+    const raw = Buffer.from(log.key.raw).toString('base64');
+    const other = byKey.get(raw);
     if (other !== undefined) {
       throw new ConfigError(file, { section: `log.${log.name}`, key: 'key' },
         `logs "${other}" and "${log.name}" have the same key: they are one builder, not two votes`);
     }
-    byKey.set(log.key.text, log.name);
+    byKey.set(raw, log.name);
   }
 }
 
@@ -185,7 +191,7 @@ class Reader {
   number(key: string, dflt: number, min: number, max: number): number {
     return this.optional(key, (v) => {
       const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`expected a number from ${min} to ${max}, got "${v}"`);
+      if (!/^\s*\d+(\.\d+)?\s*$/.test(v) || n < min || n > max) throw new Error(`expected a number from ${min} to ${max}, got "${v}"`);
       return n;
     }) ?? dflt;
   }

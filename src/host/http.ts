@@ -31,6 +31,8 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
   });
   return {
     async fetch(url, req) {
+      const started = performance.now();
+      const timeout = () => Object.assign(new Error(`no answer within ${(req.timeoutMs ?? 0) / 1000} s`), { name: 'TimeoutError' });
       // undici's own timers, not an AbortSignal per request: thousands of those cost real time.
       const res = await request(url, {
         method: req.method ?? 'GET',
@@ -39,7 +41,7 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
         dispatcher: agent,
         ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
       }).catch((e: unknown) => {
-        throw isUndiciTimeout(e) ? Object.assign(new Error(`no answer within ${(req.timeoutMs ?? 0) / 1000} s`, { cause: e }), { name: 'TimeoutError' }) : e;
+        throw isUndiciTimeout(e) ? Object.assign(timeout(), { cause: e }) : e;
       });
       const body = res.body;
       return {
@@ -51,15 +53,23 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
           },
         },
         async text(maxBytes: number) {
+          // bodyTimeout only bounds the gap between chunks; a body dripping in slowly
+          // must still end within the request's time.
+          const left = req.timeoutMs === undefined ? undefined : req.timeoutMs - (performance.now() - started);
+          const timer = left === undefined ? undefined : setTimeout(() => body.destroy(timeout()), Math.max(0, left));
           const chunks: Buffer[] = [];
           let size = 0;
-          for await (const chunk of body as AsyncIterable<Buffer>) {
-            size += chunk.length;
-            if (size > maxBytes) {
-              body.destroy();
-              throw new BodyTooLargeError(`response body is over ${maxBytes} bytes`);
+          try {
+            for await (const chunk of body as AsyncIterable<Buffer>) {
+              size += chunk.length;
+              if (size > maxBytes) {
+                body.destroy();
+                throw new BodyTooLargeError(`response body is over ${maxBytes} bytes`);
+              }
+              chunks.push(chunk);
             }
-            chunks.push(chunk);
+          } finally {
+            clearTimeout(timer);
           }
           return Buffer.concat(chunks).toString('utf8');
         },

@@ -14,7 +14,8 @@ export interface HandlerOptions {
   readonly ops: Ops;
   readonly metrics: Metrics;
   readonly priority: number;
-  readonly deadlineMs: number;
+  /** Upstream NAR streams: longest wait for headers, and between two chunks. */
+  readonly timeoutMs: number;
   readonly report: () => unknown;
 }
 
@@ -28,7 +29,7 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
     const name = 'route' in routed ? routed.route.kind : 'none';
     let res: Response;
     try {
-      res = 'route' in routed ? await answer(routed.route, req.method === 'HEAD') : text(routed.status, routed.status === 404 ? 'not found\n' : 'method not allowed\n');
+      res = 'route' in routed ? await answer(routed.route, req.method === 'HEAD', req.signal) : text(routed.status, routed.status === 404 ? 'not found\n' : 'method not allowed\n');
     } catch (e) {
       res = failure(name, e);
     }
@@ -37,7 +38,7 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
     return res;
   };
 
-  async function answer(r: Route, head: boolean): Promise<Response> {
+  async function answer(r: Route, head: boolean, signal: AbortSignal): Promise<Response> {
     switch (r.kind) {
       case 'cache-info':
         return new Response(head ? null : formatCacheInfo({ storeDir: '/nix/store', wantMassQuery: true, priority: o.priority }), {
@@ -46,7 +47,7 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
       case 'narinfo':
         return narinfo(parseHashPart(r.hashPart), head);
       case 'nar':
-        return nar(parseHashPart(r.hashPart), r.narHash, r.upstream, head);
+        return nar(parseHashPart(r.hashPart), r.narHash, r.upstream, head, signal);
       case 'metrics':
         return new Response(await o.metrics.registry.metrics(), { headers: { 'content-type': o.metrics.registry.contentType, ...NO_STORE } });
       case 'health':
@@ -64,12 +65,12 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
     });
   }
 
-  async function nar(hashPart: HashPart, narHash: string, upstream: number, head: boolean): Promise<Response> {
+  async function nar(hashPart: HashPart, narHash: string, upstream: number, head: boolean, signal: AbortSignal): Promise<Response> {
     const served = await o.verdicts.forHashPart(hashPart);
     const source = served.nars.get(`${narHash}-${upstream}`);
     if (source === undefined) return text(404, 'no such NAR has won a vote here\n');
-    const signal = AbortSignal.timeout(o.deadlineMs);
-    const res = await o.ops.fetch(`${source.baseUrl}/${source.narinfo.url}`, { method: head ? 'HEAD' : 'GET', signal });
+    // No overall limit: a large NAR may take long; a stalled one or a client that left ends it.
+    const res = await o.ops.fetch(`${source.baseUrl}/${source.narinfo.url}`, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
     if (res.status !== 200) {
       await res.discard();
       return text(502, `upstream ${source.baseUrl} answered ${res.status}\n`);
@@ -94,7 +95,7 @@ export function createHandler(o: HandlerOptions): (req: Request) => Promise<Resp
 }
 
 function reasonOf(served: Served): string {
-  const d = served.decided?.decision;
+  const d = served.decision;
   if (d === undefined) return 'no log knows this path';
   return d.verdict === 'trusted' ? `${d.reason}, but no upstream serves ${d.narHash}` : d.reason;
 }

@@ -22,7 +22,7 @@ describe('config file', () => {
   });
 
   for (const [desc, text, where] of [
-    ['a bad number', `[query]\ntimeout = soon\n`, /\[query\] timeout: expected a number/],
+    ['a bad number', `${log('a')}[query]\ntimeout = soon\n`, /\[query\] timeout: expected a number/],
     ['a negative deadline', `[query]\ndeadline = -1\n`, /\[query\] deadline/],
     ['an unknown key', `[query]\ntimout = 5\n`, /\[query\] timout: unknown key/],
     ['an unknown section', `[polcy]\nfile = x\n`, /\[polcy\]: unknown section/],
@@ -34,7 +34,11 @@ describe('config file', () => {
     ['an unknown kind', log('a').replace('binary-cache', 'trustix'), /\[log\.a\] kind: unknown kind "trustix"/],
     ['a non-http url', log('a', keyA, 'file:///tmp/cache'), /\[log\.a\] url: .* not an http\(s\) URL/],
     ['two logs with one key', `${log('a')}${log('b')}`, /logs "a" and "b" have the same key/],
-    ['a bad serve mode', `[serve]\nmode = maybe\n`, /\[serve\] mode: expected "enforce" or "report"/],
+    ['one key under two names', `${log('a')}${log('b', keyA.replace('cache-a-1', 'other-1'))}`, /logs "a" and "b" have the same key/],
+    ['no log at all', `[query]\ntimeout = 5\n`, /no \[log\.NAME\] section/],
+    ['a hexadecimal weight', `${log('a')}weight = 0x10\n`, /\[log\.a\] weight: expected a number/],
+    ['a listen address without a port', `${log('a')}[serve]\nlisten = localhost\n`, /\[serve\] listen: expected HOST:PORT/],
+    ['a bad serve mode', `${log('a')}[serve]\nmode = maybe\n`, /\[serve\] mode: expected "enforce" or "report"/],
   ] as const) {
     it(`refuses ${desc}, naming file and key`, () => {
       assert.throws(() => parseConfig(text, '/x/conf.ini'), (e: unknown) => {

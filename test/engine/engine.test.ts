@@ -70,3 +70,14 @@ describe('engine', () => {
     assert.equal(await engine.decideHashPart(hashPartOf(app), new AbortController().signal), undefined);
   });
 });
+
+describe('a hash part two paths claim in equal numbers', () => {
+  it('names no path at all', () => {
+    const other = path('app-renamed', 2);
+    const b = pathOfAnswers([
+      { outcome: 'vote', claim: { ...claim(other, '1'), log: 'liar' } },
+      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'honest' } },
+    ]);
+    assert.equal(b, undefined);
+  });
+});

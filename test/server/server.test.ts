@@ -75,11 +75,11 @@ function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) =
   const verdicts: Verdicts = {
     forHashPart: async () => {
       if (served instanceof Error) throw served;
-      return { decided: undefined, narinfo: undefined, nars: new Map(), wouldReject: false, ms: 1, ...served };
+      return { decision: undefined, references: [], narinfo: undefined, nars: new Map(), wouldReject: false, ms: 1, ...served };
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
-  const handler = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, deadlineMs: 1000, report: () => ({ total: 0 }) });
+  const handler = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) });
   return { handler, fetched, prefetched };
 }
 
@@ -94,7 +94,7 @@ describe('handler', () => {
 
   it('serves a winning narinfo, and the same status for HEAD', async () => {
     const text = servedNarInfo(winner, source, key);
-    const { handler } = handlerWith({ narinfo: text, decided: { decision: { path: app, verdict: 'trusted', agree: ['a'], disagree: [], missing: [], faults: [], reason: '' }, ballot: { path: app, answers: [{ outcome: 'vote', claim: winner }] } } });
+    const { handler } = handlerWith({ narinfo: text, decision: { path: app, verdict: 'trusted', agree: ['a'], disagree: [], missing: [], faults: [], reason: '' } });
     const res = await handler(get(`/${hashPartOf(app)}.narinfo`));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/x-nix-narinfo');

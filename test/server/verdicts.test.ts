@@ -18,13 +18,13 @@ function upstreamClaim(url: string, p: StorePath, h: string, refs: StorePath[] =
   return { ...c, upstream: { url, narinfo } };
 }
 
-function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce') {
+function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce', ttlMs = 60_000) {
   const ops = fakeOps();
   const decided: Served[] = [];
   const verdicts = createVerdicts({
     engine: createEngine({ logs, policy: majority(logs), ops }),
     ops, key, mode, upstreams: ['http://u0', 'http://u1', 'http://u2'],
-    cacheSize: 100, ttlMs: 60_000, deadlineMs: 5_000, onDecided: (s) => void decided.push(s),
+    cacheSize: 100, ttlMs, deadlineMs: 5_000, timeoutMs: 1_000, onDecided: (s) => void decided.push(s),
   });
   return { verdicts, decided };
 }
@@ -57,7 +57,7 @@ describe('verdicts', () => {
     const { verdicts, decided } = setup(logs);
     await verdicts.forHashPart(hashPartOf(app));
     await tick();
-    assert.ok(decided.some((s) => s.decided?.decision.path === lib), 'lib was decided before anyone asked');
+    assert.ok(decided.some((s) => s.decision?.path === lib), 'lib was decided before anyone asked');
     const before = logs[0]!.asked.length;
     await verdicts.forHashPart(hashPartOf(lib));
     assert.equal(logs[0]!.asked.length, before, 'and Nix\'s request for it is a cache hit');
@@ -75,7 +75,56 @@ describe('verdicts', () => {
 
   it('answers nothing for a path no log knows', async () => {
     const s = await setup([fakeLog('a', [])]).verdicts.forHashPart(hashPartOf(app));
-    assert.equal(s.decided, undefined);
+    assert.equal(s.decision, undefined);
     assert.equal(s.narinfo, undefined);
+  });
+
+  it('serves no CA line, and a Deriver only when every backer names it', async () => {
+    const drvA = path('app.drv', 7);
+    const drvB = path('other.drv', 8);
+    const c = (url: string, deriver: StorePath) => ({ ...upstreamClaim(url, app, '1'), deriver, ca: 'fixed:r:sha256:1b8m03r63zqhnjf7l5wnldhh7c134ap5vpj0850ymkq1iyzicy5s' });
+    const same = await setup([fakeLog('a', [c('http://u0', drvA)]), fakeLog('b', [c('http://u1', drvA)])]).verdicts.forHashPart(hashPartOf(app));
+    assert.doesNotMatch(same.narinfo ?? '', /^CA:/m);
+    assert.match(same.narinfo ?? '', new RegExp(`^Deriver: ${drvA.slice(11)}$`, 'm'));
+    const differ = await setup([fakeLog('a', [c('http://u0', drvA)]), fakeLog('b', [c('http://u1', drvB)])]).verdicts.forHashPart(hashPartOf(app));
+    assert.ok(differ.narinfo !== undefined);
+    assert.doesNotMatch(differ.narinfo ?? '', /^Deriver:/m);
+  });
+
+  it('cannot be poisoned by a liar naming another path for a reference\'s hash part', async () => {
+    const evil = path('lib-evil', 1);
+    assert.equal(hashPartOf(evil), hashPartOf(lib));
+    const liar = fakeLog('liar', [upstreamClaim('http://u0', app, '1', [evil])]);
+    const honest = ['b', 'c'].map((n, i) => fakeLog(n, [upstreamClaim(`http://u${i + 1}`, app, '1', [lib]), upstreamClaim(`http://u${i + 1}`, lib, '2')]));
+    const { verdicts } = setup([liar, ...honest]);
+    await verdicts.forHashPart(hashPartOf(app));
+    await tick();
+    const s = await verdicts.forHashPart(hashPartOf(lib));
+    assert.equal(s.decision?.verdict, 'trusted', s.decision?.reason);
+    assert.ok(s.narinfo?.includes(`StorePath: ${lib}`));
+  });
+
+  it('follows a liar\'s references one level at most', async () => {
+    const junk = Array.from({ length: 20 }, (_, i) => path(`junk${i}`, 20 + i));
+    const deeper = Array.from({ length: 20 }, (_, i) => path(`deeper${i}`, 50 + i));
+    const liar = fakeLog('liar', [
+      upstreamClaim('http://u0', app, '1', junk),
+      ...junk.map((j, i) => upstreamClaim('http://u0', j, '3', [deeper[i]!])),
+      ...deeper.map((d) => upstreamClaim('http://u0', d, '4')),
+    ]);
+    const honest = ['b', 'c'].map((n, i) => fakeLog(n, [upstreamClaim(`http://u${i + 1}`, app, '1', [])]));
+    const { verdicts } = setup([liar, ...honest]);
+    await verdicts.forHashPart(hashPartOf(app));
+    await tick();
+    await tick();
+    assert.ok(!liar.asked.some((h) => deeper.some((d) => hashPartOf(d) === h)), 'no path two levels down the liar\'s references was voted');
+  });
+
+  it('keeps nothing when cache-ttl is 0', async () => {
+    const logs = [fakeLog('a', [upstreamClaim('http://u0', app, '1')])];
+    const { verdicts } = setup(logs, 'enforce', 0);
+    await verdicts.forHashPart(hashPartOf(app));
+    await verdicts.forHashPart(hashPartOf(app));
+    assert.equal(logs[0]!.asked.length, 2);
   });
 });

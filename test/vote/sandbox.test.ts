@@ -69,6 +69,11 @@ describe('allocation limits', () => {
   test('nor through the string metatable', () => {
     untrusted('return ("xy"):rep(2^30)', /string\.rep result would be/);
   });
+  test('nor loop for ages building an empty string', () => {
+    const t0 = performance.now();
+    untrusted('return (""):rep(2^31 - 1)', /string\.rep count would be 2147483647/);
+    assert.ok(performance.now() - t0 < 1000);
+  });
   test('string.rep of a sane size still works', () => {
     assert.equal(decide(`return #("ab"):rep(1000) == 2000 and "${X}" or nil`).verdict, 'trusted');
   });

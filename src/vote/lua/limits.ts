@@ -41,6 +41,8 @@ const rep = (orig: LuaCFunction): LuaCFunction => (L) => {
   const sep = lua.lua_type(L, 3) === lua.LUA_TSTRING ? lua.lua_rawlen(L, 3) : 0;
   const total = n <= 0 ? 0 : n * l + (n - 1) * sep;
   if (total > MAX_STRING_BYTES) tooBig(L, 'string.rep result', total, MAX_STRING_BYTES);
+  // ("").rep(2^31) builds nothing but still loops n times inside one call the budget never sees.
+  if (n > MAX_STRING_BYTES) tooBig(L, 'string.rep count', n, MAX_STRING_BYTES);
   return orig(L);
 };
 
