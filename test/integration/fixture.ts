@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { buildDemoCaches, forget, type DemoBuild } from '../../src/demo/caches.ts';
+import { generateSecretKey } from '../../src/nixfmt/index.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 
 export const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -72,7 +73,7 @@ export async function makeFixture(): Promise<Fixture> {
       const sections = logs.map((l) => {
         const cache = l.cache ?? l.name;
         const url = l.url ?? servers[cache]?.url ?? deadUrl;
-        const key = keys[cache] ?? keys['a']!.replace(/^a-1:/, `${l.name}-1:`);
+        const key = keys[cache] ?? generateSecretKey(`${l.name}-1`).public;
         return `[log.${l.name}]\nkind = binary-cache\nurl = ${url}\nkey = ${key}\n`;
       });
       await writeFile(file, `${extra}\n${sections.join('\n')}`);
