@@ -1,5 +1,5 @@
 /**
- * The thin adapter from Node's http server to the fetch handler: on a TCP port
+ * The thin adapter from Node's http server to the handler: on a TCP port
  * (`--listen HOST:PORT`) or on a socket inherited from systemd (LISTEN_FDS).
  * Bodies stream both ways; a client that goes away cancels the upstream read.
  */
@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Handler } from './handler.ts';
 
-export type FetchHandler = (req: Request) => Promise<Response>;
 
 export type Listen = { readonly host: string; readonly port: number } | { readonly fd: number };
 
@@ -20,7 +20,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(handler: FetchHandler, where: Listen): Promise<RunningServer> {
+export async function listen(handler: Handler, where: Listen): Promise<RunningServer> {
   let last = performance.now();
   let active = 0;
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
@@ -50,26 +50,26 @@ export async function listen(handler: FetchHandler, where: Listen): Promise<Runn
   };
 }
 
-async function respond(handler: FetchHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function respond(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const controller = new AbortController();
   // 'close' also fires after a normal finish; only a client that left early aborts.
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
+  const head = req.method === 'HEAD';
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const response = await handler(new Request(url, { method: req.method ?? 'GET', signal: controller.signal }));
-    const headers = Object.fromEntries(response.headers);
-    if (response.body === null || req.method === 'HEAD') {
-      res.writeHead(response.status, headers).end();
-      await response.body?.cancel();
-    } else if (url.pathname.startsWith('/nar/')) {
-      res.writeHead(response.status, headers);
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res);
-    } else {
+    const r = await handler({ method: req.method ?? 'GET', target: req.url ?? '/', signal: controller.signal });
+    if (r.body === null || typeof r.body === 'string') {
       // Small answers (narinfo, metrics) in one write with a length, not chunked.
-      const body = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, { ...headers, 'content-length': String(body.length) }).end(body);
+      const body = r.body === null ? undefined : Buffer.from(r.body);
+      res.writeHead(r.status, body === undefined ? r.headers : { ...r.headers, 'content-length': String(body.length) });
+      res.end(head ? undefined : body);
+    } else if (head) {
+      res.writeHead(r.status, r.headers).end();
+      await r.body.cancel();
+    } else {
+      res.writeHead(r.status, r.headers);
+      await pipeline(Readable.fromWeb(r.body as import('node:stream/web').ReadableStream), res);
     }
   } catch {
     if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('bad request\n');

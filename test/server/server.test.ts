@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import {
   checkNarInfoSig, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey, type NarInfo,
 } from '../../src/nixfmt/index.ts';
-import { createHandler } from '../../src/server/handler.ts';
+import { createHandler, toFetch } from '../../src/server/handler.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { servedNarInfo, type Source } from '../../src/server/narinfo.ts';
 import { route } from '../../src/server/routes.ts';
@@ -79,7 +79,7 @@ function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) =
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
-  const handler = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) });
+  const handler = toFetch(createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) }));
   return { handler, fetched, prefetched };
 }
 
