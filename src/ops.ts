@@ -19,8 +19,8 @@ export interface HttpResponse {
   readonly headers: { get(name: string): string | null };
   /** Reads the body as text, refusing (with an error) bodies over maxBytes. */
   text(maxBytes: number): Promise<string>;
-  /** The body as a web stream, for passing NARs through without buffering. */
-  body(): ReadableStream<Uint8Array> | null;
+  /** The body as it arrives, for passing NARs through without buffering them. */
+  body(): AsyncIterable<Uint8Array>;
   /** Drops the body so the connection can be reused. */
   discard(): Promise<void>;
 }

@@ -2,7 +2,6 @@
  * The real HTTP client behind Ops.fetch: undici with keep-alive connection pools,
  * so a closure of thousands of narinfos reuses a handful of sockets per cache.
  */
-import { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { HttpRequest, HttpResponse } from '../ops.ts';
 
@@ -74,7 +73,7 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
           return Buffer.concat(chunks).toString('utf8');
         },
         body() {
-          return Readable.toWeb(body) as unknown as ReadableStream<Uint8Array>;
+          return body as AsyncIterable<Uint8Array>;
         },
         async discard() {
           await body.dump().catch(() => undefined);

@@ -36,8 +36,8 @@ export interface ServerRequest {
 export interface Reply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Omitted for HEAD by the adapter. */
-  readonly body: string | ReadableStream<Uint8Array> | null;
+  /** Omitted for HEAD by the adapter; a NAR streams through as it arrives. */
+  readonly body: string | AsyncIterable<Uint8Array> | null;
 }
 
 export type Handler = (req: ServerRequest) => Promise<Reply>;
@@ -131,7 +131,8 @@ export function toFetch(handler: Handler): (req: Request) => Promise<Response> {
   return async (req) => {
     const url = new URL(req.url);
     const r = await handler({ method: req.method, target: `${url.pathname}${url.search}`, signal: req.signal });
-    if (req.method === 'HEAD' && r.body !== null && typeof r.body !== 'string') await r.body.cancel();
-    return new Response(req.method === 'HEAD' ? null : r.body, { status: r.status, headers: r.headers });
+    const body = r.body === null || typeof r.body === 'string' ? r.body : ReadableStream.from(r.body);
+    if (req.method === 'HEAD' && body instanceof ReadableStream) await body.cancel();
+    return new Response(req.method === 'HEAD' ? null : body, { status: r.status, headers: r.headers });
   };
 }

@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Handler } from './handler.ts';
 
@@ -64,12 +63,9 @@ async function respond(handler: Handler, req: IncomingMessage, res: ServerRespon
       const body = r.body === null ? undefined : Buffer.from(r.body);
       res.writeHead(r.status, body === undefined ? r.headers : { ...r.headers, 'content-length': String(body.length) });
       res.end(head ? undefined : body);
-    } else if (head) {
-      res.writeHead(r.status, r.headers).end();
-      await r.body.cancel();
     } else {
       res.writeHead(r.status, r.headers);
-      await pipeline(Readable.fromWeb(r.body as import('node:stream/web').ReadableStream), res);
+      await pipeline(r.body, res);
     }
   } catch {
     if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('bad request\n');

@@ -35,7 +35,7 @@ function opsAnswering(replies: Reply[]): Ops & { urls: string[] } {
           if ((r.body ?? '').length > max) throw Object.assign(new Error(`response body is over ${max} bytes`), { code: 'BODY_TOO_LARGE' });
           return r.body ?? '';
         },
-        body: () => null,
+        body: () => (async function* () {})(),
         discard: async () => {},
       };
       return res;

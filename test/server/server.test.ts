@@ -67,7 +67,7 @@ function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) =
       status: res.status,
       headers: res.headers,
       text: () => res.text(),
-      body: () => res.body,
+      body: () => (res.body ?? (async function* () {})()) as AsyncIterable<Uint8Array>,
       discard: async () => void (await res.body?.cancel()),
     };
   };
