@@ -28,27 +28,15 @@ Run 'trustix-vote COMMAND --help' for a command's options and exit status.
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
+// Each command module exports run<Name> and <NAME>_HELP; only the one asked for is loaded.
+const lazy = <M>(load: () => Promise<M>, pick: (m: M) => { run: Command; help: string }) => () => load().then(pick);
+
 const commands: Record<string, () => Promise<{ run: Command; help: string }>> = {
-  check: async () => {
-    const m = await import('./check.ts');
-    return { run: m.runCheck, help: m.CHECK_HELP };
-  },
-  policy: async () => {
-    const m = await import('./policy.ts');
-    return { run: m.runPolicy, help: m.POLICY_HELP };
-  },
-  serve: async () => {
-    const m = await import('./serve.ts');
-    return { run: m.runServe, help: m.SERVE_HELP };
-  },
-  keygen: async () => {
-    const m = await import('./keygen.ts');
-    return { run: m.runKeygen, help: m.KEYGEN_HELP };
-  },
-  demo: async () => {
-    const m = await import('./demo.ts');
-    return { run: m.runDemo, help: m.DEMO_HELP };
-  },
+  check: lazy(() => import('./check.ts'), (m) => ({ run: m.runCheck, help: m.CHECK_HELP })),
+  policy: lazy(() => import('./policy.ts'), (m) => ({ run: m.runPolicy, help: m.POLICY_HELP })),
+  serve: lazy(() => import('./serve.ts'), (m) => ({ run: m.runServe, help: m.SERVE_HELP })),
+  keygen: lazy(() => import('./keygen.ts'), (m) => ({ run: m.runKeygen, help: m.KEYGEN_HELP })),
+  demo: lazy(() => import('./demo.ts'), (m) => ({ run: m.runDemo, help: m.DEMO_HELP })),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
