@@ -55,7 +55,7 @@ function configFromNixConf(io: CliIO): Config {
   return { file: where, query: DEFAULT_QUERY, logs, serve: DEFAULT_SERVE };
 }
 
-export function setup(io: CliIO, opts: { config: Config; policyFile?: string; onEvent?: (e: LogEvent) => void }): Setup {
+export function setup(io: CliIO, opts: { config: Config; policyFile?: string; onEvent?: (e: LogEvent) => void; verifyOnWorker?: boolean }): Setup {
   const { config } = opts;
   const policyFile = opts.policyFile ?? config.policyFile;
   let source = DEFAULT_POLICY_SOURCE;
@@ -68,10 +68,10 @@ export function setup(io: CliIO, opts: { config: Config; policyFile?: string; on
   }
   const infos = config.logs.map((l) => ({ name: l.name, weight: l.weight }));
   const policy = loadPolicy({ source, chunkName, logs: infos });
-  const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, ...(opts.onEvent && { onEvent: opts.onEvent }) });
+  const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
-  const logs = config.logs.map((l) => createCacheLog(l, limits, ops));
+  const logs = config.logs.map((l) => createCacheLog(l, limits, ops, ops.verify));
   const engine = createEngine({ logs, policy, ops });
   return { config, policy, logs, engine, ops };
 }

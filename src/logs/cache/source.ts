@@ -12,6 +12,7 @@ import {
   hashPartOf,
   MAX_NARINFO_BYTES,
   parseNarInfo,
+  type Ed25519Verify,
   type HashPart,
   type PublicKey,
   type StorePath,
@@ -29,7 +30,7 @@ export interface CacheLogConfig {
   readonly weight: number;
 }
 
-export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Ops): LogSource {
+export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Ops, verifyWith?: Ed25519Verify): LogSource {
   const base = cfg.url.replace(/\/+$/, '');
   const limit = pLimit(limits.perLog);
   const health = createHealth({ threshold: 3, coolDownMs: 30_000 });
@@ -57,7 +58,7 @@ export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Op
     if (hashPartOf(info.storePath) !== hashPart || (expected !== undefined && info.storePath !== expected)) {
       return { outcome: 'fault', reason: `narinfo for ${hashPart} names another path: ${info.storePath}` };
     }
-    const sig = await checkNarInfoSigAsync(info, cfg.key);
+    const sig = await checkNarInfoSigAsync(info, cfg.key, verifyWith);
     if (sig === 'absent') return { outcome: 'miss', reason: `a copy not signed by ${cfg.key.name}` };
     if (sig === 'invalid') return { outcome: 'fault', reason: `bad signature by ${cfg.key.name}` };
     const claim: Claim = {

@@ -1,0 +1,38 @@
+/** ed25519 checks on the worker thread: right answers, in batches, and never a hang. */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { createVerifier } from '../../src/host/verifier.ts';
+import { parsePublicKey } from '../../src/nixfmt/index.ts';
+
+const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+const key = parsePublicKey(`k-1:${Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64')}`);
+const other = parsePublicKey(`k-2:${Buffer.alloc(32, 9).toString('base64')}`);
+
+describe('verifier', () => {
+  it('accepts good signatures and refuses flipped bits and other keys, in one batch', async () => {
+    const v = createVerifier();
+    try {
+      const fps = Array.from({ length: 50 }, (_, i) => Buffer.from(`1;/nix/store/x-${i};sha256:0;1;`));
+      const sigs = fps.map((fp) => sign(null, fp, privateKey));
+      const bad = Buffer.from(sigs[0]!);
+      bad[5]! ^= 1;
+      const results = await Promise.all([
+        ...fps.map((fp, i) => v.verify(fp, sigs[i]!, key)),
+        v.verify(fps[0]!, bad, key),
+        v.verify(fps[0]!, sigs[0]!, other),
+        v.verify(fps[1]!, sigs[0]!, key),
+      ]);
+      assert.deepEqual(results, [...fps.map(() => true), false, false, false]);
+    } finally {
+      await v.close();
+    }
+  });
+
+  it('answers false, at once, once the worker is gone', async () => {
+    const v = createVerifier();
+    await v.close();
+    const fp = Buffer.from('x');
+    assert.equal(await v.verify(fp, sign(null, fp, privateKey), key), false);
+  });
+});
