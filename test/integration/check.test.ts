@@ -81,31 +81,28 @@ describe('check against real caches', { skip }, () => {
     assert.match(d?.faults[0]?.reason ?? '', /refused/);
   });
 
-  it('holds the run deadline against a slow log', async () => {
+  /** check of libfoo over a, b, c with b answering after 30 s, under this [query]. */
+  const withSlowB = async (query: string) => {
     f.servers['b']!.delayMs = 30_000;
     try {
-      const cfg = await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], '[query]\ntimeout = 20\ndeadline = 3\n');
-      const r = await cli(['check', '--json', '--config', cfg, f.build.paths.libfoo]);
-      const d = decisionsOf(r).get(f.build.paths.libfoo);
-      assert.ok(r.ms < 12_000, `check took ${r.ms} ms with a 3 s deadline`);
-      assert.equal(d?.verdict, 'trusted', 'a and c still agree: 2 of 3');
-      assert.match(d?.faults.find((x) => x.log === 'b')?.reason ?? '', /deadline/);
+      const r = await cli(['check', '--json', '--config', await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], query), f.build.paths.libfoo]);
+      return { r, d: decisionsOf(r).get(f.build.paths.libfoo) };
     } finally {
       f.servers['b']!.delayMs = 0;
     }
+  };
+
+  it('holds the run deadline against a slow log', async () => {
+    const { r, d } = await withSlowB('[query]\ntimeout = 20\ndeadline = 3\n');
+    assert.ok(r.ms < 12_000, `check took ${r.ms} ms with a 3 s deadline`);
+    assert.equal(d?.verdict, 'trusted', 'a and c still agree: 2 of 3');
+    assert.match(d?.faults.find((x) => x.log === 'b')?.reason ?? '', /deadline/);
   });
 
   it('gives up on a slow log after the per-request timeout', async () => {
-    f.servers['b']!.delayMs = 30_000;
-    try {
-      const cfg = await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], '[query]\ntimeout = 1\ndeadline = 30\nretries = 0\n');
-      const r = await cli(['check', '--json', '--config', cfg, f.build.paths.libfoo]);
-      const d = decisionsOf(r).get(f.build.paths.libfoo);
-      assert.ok(r.ms < 12_000, `check took ${r.ms} ms with a 1 s timeout`);
-      assert.match(d?.faults.find((x) => x.log === 'b')?.reason ?? '', /no answer within 1 s/);
-    } finally {
-      f.servers['b']!.delayMs = 0;
-    }
+    const { r, d } = await withSlowB('[query]\ntimeout = 1\ndeadline = 30\nretries = 0\n');
+    assert.ok(r.ms < 12_000, `check took ${r.ms} ms with a 1 s timeout`);
+    assert.match(d?.faults.find((x) => x.log === 'b')?.reason ?? '', /no answer within 1 s/);
   });
 
   for (const [name, lua, why] of [
