@@ -45,7 +45,7 @@ export type Handler = (req: ServerRequest) => Promise<Reply>;
 export function createHandler(o: HandlerOptions): Handler {
   return async (req) => {
     const t0 = o.ops.now();
-    const routed = route(req.method, new URL(req.target, 'http://localhost').pathname);
+    const routed = route(req.method, pathOf(req.target));
     const name = 'route' in routed ? routed.route.kind : 'none';
     let res: Reply;
     try {
@@ -53,8 +53,7 @@ export function createHandler(o: HandlerOptions): Handler {
     } catch (e) {
       res = failure(name, e);
     }
-    o.metrics.requests.inc({ route: name, status: String(res.status) });
-    o.metrics.requestSeconds.observe({ route: name }, (o.ops.now() - t0) / 1000);
+    o.metrics.request(name, res.status, (o.ops.now() - t0) / 1000);
     return res;
   };
 
@@ -110,6 +109,16 @@ export function createHandler(o: HandlerOptions): Handler {
     if (e instanceof NixFormatError) return text(400, 'bad request\n');
     return text(502, 'upstream failure\n');
   }
+}
+
+/**
+ * The path of a request target, as sent: no normalisation, so `/nar/../x` or `%2e%2e`
+ * stay what they are and match no route. An absolute-form target keeps only its path.
+ */
+function pathOf(target: string): string {
+  const q = target.search(/[?#]/);
+  const path = q < 0 ? target : target.slice(0, q);
+  return path.startsWith('/') ? path : path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
 }
 
 function reasonOf(served: Served): string {

@@ -5,9 +5,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Handler } from './handler.ts';
-
 
 export type Listen = { readonly host: string; readonly port: number } | { readonly fd: number };
 
@@ -50,27 +50,53 @@ export async function listen(handler: Handler, where: Listen): Promise<RunningSe
 }
 
 async function respond(handler: Handler, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const controller = new AbortController();
-  // 'close' also fires after a normal finish; only a client that left early aborts.
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
   const head = req.method === 'HEAD';
   try {
-    const r = await handler({ method: req.method ?? 'GET', target: req.url ?? '/', signal: controller.signal });
+    const r = await handler({ method: req.method ?? 'GET', target: req.url ?? '/', get signal() { return leaving(res); } });
     if (r.body === null || typeof r.body === 'string') {
-      // Small answers (narinfo, metrics) in one write with a length, not chunked.
-      const body = r.body === null ? undefined : Buffer.from(r.body);
-      res.writeHead(r.status, body === undefined ? r.headers : { ...r.headers, 'content-length': String(body.length) });
-      res.end(head ? undefined : body);
+      // Small answers (narinfo, metrics) with a length, not chunked; a string body goes
+      // out in the same write as the head.
+      const body = r.body;
+      res.writeHead(r.status, body === null ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(body)) });
+      res.end(head || body === null ? undefined : body);
     } else {
       res.writeHead(r.status, r.headers);
-      await pipeline(r.body, res);
+      await stream(r.body, res);
     }
   } catch {
     if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end('bad request\n');
     else res.destroy();
   }
+}
+
+/**
+ * Aborted when the client goes away before its answer is finished. Made only for the
+ * routes that ask (a NAR's upstream read): an AbortController per cached narinfo is a
+ * sixth of its cost.
+ */
+function leaving(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  // 'close' also fires after a normal finish; only a client that left early aborts.
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** A Readable (an upstream NAR) is piped; an upstream error or a client gone ends both sides. */
+async function stream(body: AsyncIterable<Uint8Array>, res: ServerResponse): Promise<void> {
+  if (!(body instanceof Readable)) return pipeline(body, res);
+  await new Promise<void>((resolve) => {
+    body.once('error', () => {
+      res.destroy();
+      resolve();
+    });
+    res.once('close', () => {
+      if (!body.readableEnded) body.destroy();
+      resolve();
+    });
+    body.pipe(res);
+  });
 }
 
 function hostOf(addr: AddressInfo): string {
