@@ -65,18 +65,17 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
   const metrics = createMetrics();
   const report = createReport(1000);
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(io) });
+  const lines = lineWriter(io.stderr);
+  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write) });
   const onDecided = (served: Served) => {
     const d = served.decision;
     const verdict = d?.verdict ?? 'unknown';
-    metrics.decisions.inc({ verdict });
-    metrics.decisionSeconds.observe({ verdict }, served.ms / 1000);
-    for (const f of d?.faults ?? []) metrics.logFaults.inc({ log: f.log });
+    metrics.decided(verdict, served.ms / 1000, d?.faults.map((f) => f.log) ?? []);
     if (served.wouldReject && d !== undefined) report.add(d);
     s.ops.log({ kind: 'decision', fields: { ...decisionFields(served), mode: config.serve.mode, served: served.narinfo !== undefined } });
   };
   const verdicts = createVerdicts({
-    engine: s.engine, ops: s.ops, key, mode: config.serve.mode,
+    engine: s.engine, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.map((l) => l.url),
     cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, onDecided,
   });
@@ -89,6 +88,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   await server.close();
   s.policy.close();
   await s.ops.close();
+  lines.flush();
   io.stderr('trustix-vote serve: stopped\n');
   return 0;
 }
@@ -121,10 +121,30 @@ function decisionFields(served: Served): Record<string, unknown> {
   };
 }
 
-function logEvent(io: CliIO): (e: LogEvent) => void {
+function logEvent(write: (line: string) => void): (e: LogEvent) => void {
   return (e) => {
-    if (e.kind === 'decision') io.stderr(`${JSON.stringify({ event: 'decision', ...e.fields })}\n`);
-    else if (e.kind === 'warn') io.stderr(`${JSON.stringify({ event: 'warn', message: e.message })}\n`);
+    if (e.kind === 'decision') write(`${JSON.stringify({ event: 'decision', ...e.fields })}\n`);
+    else if (e.kind === 'warn') write(`${JSON.stringify({ event: 'warn', message: e.message })}\n`);
+  };
+}
+
+/**
+ * Log lines gathered over one turn of the event loop and written together: stderr is
+ * written synchronously, and one write per decision costs as much as the Lua vote.
+ */
+function lineWriter(out: (s: string) => void): { write(line: string): void; flush(): void } {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    out(text);
+  };
+  return {
+    write(line) {
+      if (pending.push(line) === 1) setImmediate(flush);
+    },
+    flush,
   };
 }
 
