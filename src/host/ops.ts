@@ -2,13 +2,16 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LogEvent, Ops } from '../ops.ts';
-import { verifyOnThreadPool, type Ed25519Verify } from '../nixfmt/index.ts';
+import type { Ed25519Verify, FingerprintSigner } from '../nixfmt/index.ts';
+import { loadEd25519 } from './ed25519.ts';
 import { createHttpClient } from './http.ts';
 import { createVerifier } from './verifier.ts';
 
 export interface HostOps extends Ops {
-  /** ed25519 checks on a worker thread, for the logs. */
+  /** ed25519 checks of the logs' signatures. */
   readonly verify: Ed25519Verify;
+  /** ed25519 signatures of what serve answers. */
+  readonly sign: FingerprintSigner;
   close(): Promise<void>;
 }
 
@@ -25,13 +28,15 @@ export interface HostOptions {
 
 export function createHostOps(opts: HostOptions): HostOps {
   const verifier = opts.verifyOnWorker === true ? createVerifier() : undefined;
+  const ed25519 = loadEd25519();
   const http = createHttpClient({ connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) });
   return {
     fetch: (url, req) => http.fetch(url, req),
     now: () => performance.now(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
     log: (e) => opts.onEvent?.(e),
-    verify: verifier?.verify ?? verifyOnThreadPool,
+    verify: verifier?.verify ?? ed25519.verify,
+    sign: ed25519.sign,
     close: async () => {
       await http.close();
       await verifier?.close();

@@ -91,9 +91,12 @@ export function generateSecretKey(name: string): { secret: string; public: strin
   return { secret: `${name}:${encodeBase64(Buffer.concat([seed, pub]))}`, public: `${name}:${encodeBase64(pub)}` };
 }
 
-export function signFingerprint(fp: string, key: SecretKey): string {
+/** Signs a fingerprint with a secret key: "<name>:<base64 signature>", as in a Sig: line. */
+export type FingerprintSigner = (fp: string, key: SecretKey) => string;
+
+export const signFingerprint: FingerprintSigner = (fp, key) => {
   return `${key.name}:${encodeBase64(sign(null, Buffer.from(fp, 'utf8'), key.privateKey))}`;
-}
+};
 
 /** True iff `sig` ("name:base64") is named after `key` and verifies over `fp`. */
 export function verifyFingerprintSig(fp: string, sig: string, key: PublicKey): boolean {

@@ -4,7 +4,7 @@
  * a URL on this server's own nar/ route, and a signature by this server's key over
  * the fingerprint of what won the vote. Pure: a function of the vote and the key.
  */
-import { fingerprint, formatNarInfo, hashPartOf, signFingerprint, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
+import { fingerprint, formatNarInfo, hashPartOf, signFingerprint, type FingerprintSigner, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
 import type { Claim } from '../vote/types.ts';
 import { narUrl } from './routes.ts';
 
@@ -15,7 +15,7 @@ export interface Source {
   readonly narinfo: NarInfo;
 }
 
-export function servedNarInfo(winner: Claim, source: Source, key: SecretKey): string {
+export function servedNarInfo(winner: Claim, source: Source, key: SecretKey, sign: FingerprintSigner = signFingerprint): string {
   const up = source.narinfo;
   const facts = { storePath: winner.path, narHash: winner.narHash, narSize: winner.narSize, references: winner.references };
   const info: NarInfo = {
@@ -26,7 +26,7 @@ export function servedNarInfo(winner: Claim, source: Source, key: SecretKey): st
     ...(up.fileSize !== undefined && { fileSize: up.fileSize }),
     ...(winner.deriver !== undefined && { deriver: winner.deriver }),
     ...(winner.ca !== undefined && { ca: winner.ca }),
-    sigs: [signFingerprint(fingerprint(facts), key)],
+    sigs: [sign(fingerprint(facts), key)],
   };
   return formatNarInfo(info);
 }

@@ -5,7 +5,7 @@
  * names the same one; `CA` never, since no signature covers it and a wrong one makes
  * Nix abort instead of building.
  */
-import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type HashPart, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
+import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type FingerprintSigner, type HashPart, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
 import type { Decided } from '../engine/engine.ts';
 import type { Ops } from '../ops.ts';
 import type { Claim } from '../vote/types.ts';
@@ -23,6 +23,8 @@ export interface Serveable {
 export interface ServeableOptions {
   readonly ops: Ops;
   readonly key: SecretKey;
+  /** How the key signs (libsodium when it loads); node:crypto by default. */
+  readonly sign?: FingerprintSigner;
   readonly upstreams: readonly string[];
   readonly mode: 'enforce' | 'report';
   readonly timeoutMs: number;
@@ -41,7 +43,7 @@ export async function serveable(o: ServeableOptions, decided: Decided | undefine
   const first = sources[0];
   if (first === undefined) return NOTHING;
   const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, s]));
-  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key), nars, wouldReject: backers.length === 0 };
+  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };
 }
 
 function votedFacts(chosen: Claim, backers: readonly Claim[]): Claim {
