@@ -11,7 +11,7 @@ import { formatCacheInfo, NixFormatError, parseHashPart, type HashPart } from '.
 import type { Ops } from '../ops.ts';
 import type { Metrics } from './metrics.ts';
 import { route, type Route } from './routes.ts';
-import type { Served, Verdicts } from './verdicts.ts';
+import type { Verdicts } from './verdicts.ts';
 
 export interface HandlerOptions {
   readonly verdicts: Verdicts;
@@ -76,7 +76,7 @@ export function createHandler(o: HandlerOptions): Handler {
 
   async function narinfo(hashPart: HashPart): Promise<Reply> {
     const served = await o.verdicts.forHashPart(hashPart);
-    if (served.narinfo === undefined) return text(404, `${reasonOf(served)}\n`);
+    if (served.narinfo === undefined) return text(404, `${served.why}\n`);
     return reply(served.narinfo, 'text/x-nix-narinfo', served.wouldReject ? 'no-store' : 'public, max-age=60');
   }
 
@@ -85,7 +85,7 @@ export function createHandler(o: HandlerOptions): Handler {
     const source = served.nars.get(`${narHash}-${upstream}`);
     if (source === undefined) return text(404, 'no such NAR has won a vote here\n');
     // No overall limit: a large NAR may take long; a stalled one or a client that left ends it.
-    const res = await o.ops.fetch(`${source.baseUrl}/${source.narinfo.url}`, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
+    const res = await o.ops.fetch(`${source.baseUrl}/${source.url}`, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
     if (res.status !== 200) {
       await res.discard();
       return text(502, `upstream ${source.baseUrl} answered ${res.status}\n`);
@@ -119,12 +119,6 @@ function pathOf(target: string): string {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   return path.startsWith('/') ? path : path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-}
-
-function reasonOf(served: Served): string {
-  const d = served.decision;
-  if (d === undefined) return 'no log knows this path';
-  return d.verdict === 'trusted' ? `${d.reason}, but no upstream serves ${d.narHash}` : d.reason;
 }
 
 function reply(body: string, contentType: string, cacheControl: string): Reply {

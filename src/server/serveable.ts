@@ -1,6 +1,7 @@
 /**
  * What may be served for a decided path: the narinfo text and the NARs
- * (NarHash × upstream) the nar/ route may stream. Only the voted facts are served:
+ * (NarHash × upstream) the nar/ route may stream, kept small: a daemon caches
+ * thousands of these. Only the voted facts are served:
  * NarHash, NarSize and References from the vote; `Deriver` only when every backer
  * names the same one; `CA` never, since no signature covers it and a wrong one makes
  * Nix abort instead of building.
@@ -15,9 +16,15 @@ export interface Serveable {
   /** The narinfo to answer with; undefined means 404. */
   readonly narinfo: string | undefined;
   /** The NARs the nar/ route may stream, keyed by `${narHash}-${upstreamIndex}`. */
-  readonly nars: ReadonlyMap<string, Source>;
+  readonly nars: ReadonlyMap<string, NarSource>;
   /** In report mode: served although the policy would have rejected it. */
   readonly wouldReject: boolean;
+}
+
+/** Where one NAR comes from: an upstream and the URL its narinfo gave, relative to it. */
+export interface NarSource {
+  readonly baseUrl: string;
+  readonly url: string;
 }
 
 export interface ServeableOptions {
@@ -42,7 +49,7 @@ export async function serveable(o: ServeableOptions, decided: Decided | undefine
   const sources = await sourcesFor(o, chosen, claims, signal);
   const first = sources[0];
   if (first === undefined) return NOTHING;
-  const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, s]));
+  const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url: s.narinfo.url }]));
   return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };
 }
 

@@ -2,7 +2,8 @@
  * Decisions as the server keeps them: voted once per hash part, shared by concurrent
  * requests, kept in a bounded LRU with a TTL, and voted ahead of Nix through the
  * closure. Untrusted and unknown answers are kept only briefly: a later vote may
- * change them. Only what may be served is kept, not whole ballots.
+ * change them. Only what may be served is kept, not ballots or parsed narinfos: about
+ * a kilobyte per path.
  */
 import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
@@ -13,7 +14,14 @@ import type { Ops } from '../ops.ts';
 import type { Claim, Decision } from '../vote/types.ts';
 import { serveable, type Serveable, type ServeableOptions } from './serveable.ts';
 
-export interface Served extends Serveable {
+/** What the server answers for one hash part, and all its cache keeps. */
+export interface Verdict extends Serveable {
+  /** Why, in one line: the body of a 404. */
+  readonly why: string;
+}
+
+/** A fresh vote, with what the decision log and prefetch need. */
+export interface Served extends Verdict {
   readonly decision: Decision | undefined;
   /** The winner's references: what Nix will ask for next. */
   readonly references: readonly StorePath[];
@@ -29,7 +37,7 @@ export interface VerdictOptions extends ServeableOptions {
 }
 
 export interface Verdicts {
-  forHashPart(hashPart: HashPart): Promise<Served>;
+  forHashPart(hashPart: HashPart): Promise<Verdict>;
   /** Votes these paths in the background so Nix's next requests find them decided. */
   prefetch(paths: readonly StorePath[]): void;
 }
@@ -44,29 +52,30 @@ const SPECULATE_MAX_REFS = 2000;
 const CACHE_BYTES = 64 * 1024 * 1024;
 
 export function createVerdicts(o: VerdictOptions): Verdicts {
-  const cache = new LRUCache<string, Served>({
+  const cache = new LRUCache<string, Verdict>({
     max: Math.max(1, o.cacheSize),
     maxSize: CACHE_BYTES,
-    sizeCalculation: (s) => 512 + (s.narinfo?.length ?? 0) * 2 + s.references.length * 128,
+    sizeCalculation: sizeOf,
   });
   const caching = o.cacheSize > 0 && o.ttlMs > 0;
-  const inflight = new Map<string, Promise<Served>>();
+  const inflight = new Map<string, Promise<Verdict>>();
   const queued = new Set<string>();
   const lane = pLimit(PREFETCH_LANE);
   const deadline = sharedDeadline(o);
 
   /** Nix asks by hash part, and so does prefetch: a caller never names the path for the logs. */
-  function get(hashPart: HashPart, speculate: boolean): Promise<Served> {
+  function get(hashPart: HashPart, speculate: boolean): Promise<Verdict> {
     const hit = cache.get(hashPart);
     if (hit !== undefined) return Promise.resolve(hit);
     const running = inflight.get(hashPart);
     if (running !== undefined) return running;
     const task = vote(hashPart, speculate).then((served) => {
       const trusted = served.decision?.verdict === 'trusted';
-      if (caching) cache.set(hashPart, served, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
+      const kept: Verdict = { narinfo: served.narinfo, nars: served.nars, wouldReject: served.wouldReject, why: served.why };
+      if (caching) cache.set(hashPart, kept, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
       o.onDecided(served);
       if (trusted) prefetch(served.references);
-      return served;
+      return kept;
     }).finally(() => inflight.delete(hashPart));
     inflight.set(hashPart, task);
     return task;
@@ -85,7 +94,8 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
       prefetch(claim.references);
     };
     const decided = await o.engine.decideHashPart(hashPart, signal, onVote);
-    return { ...(await serveable(o, decided, signal)), decision: decided?.decision, references: winnerReferences(decided), ms: o.ops.now() - t0 };
+    const s = await serveable(o, decided, signal);
+    return { ...s, why: whyOf(decided?.decision, s), decision: decided?.decision, references: winnerReferences(decided), ms: o.ops.now() - t0 };
   }
 
   function prefetch(paths: readonly StorePath[]): void {
@@ -101,6 +111,19 @@ export function createVerdicts(o: VerdictOptions): Verdicts {
   }
 
   return { forHashPart: (hashPart) => get(hashPart, true), prefetch };
+}
+
+function whyOf(d: Decision | undefined, s: Serveable): string {
+  if (d === undefined) return 'no log knows this path';
+  if (d.verdict === 'trusted' && s.narinfo === undefined) return `${d.reason}, but no upstream serves ${d.narHash}`;
+  return d.reason;
+}
+
+/** Bytes a cached verdict holds, roughly: strings are UTF-16, each object ~100 bytes. */
+function sizeOf(v: Verdict): number {
+  let n = 200 + 2 * ((v.narinfo?.length ?? 0) + v.why.length);
+  for (const [k, s] of v.nars) n += 150 + 2 * (k.length + s.url.length);
+  return n;
 }
 
 function winnerReferences(decided: Decided | undefined): StorePath[] {

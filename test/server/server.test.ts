@@ -8,7 +8,7 @@ import { createHandler, toFetch } from '../../src/server/handler.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { servedNarInfo, type Source } from '../../src/server/narinfo.ts';
 import { route } from '../../src/server/routes.ts';
-import type { Served, Verdicts } from '../../src/server/verdicts.ts';
+import type { Verdict, Verdicts } from '../../src/server/verdicts.ts';
 import type { Claim } from '../../src/vote/types.ts';
 import { claim, fakeOps, path } from '../engine/fakes.ts';
 
@@ -57,7 +57,7 @@ describe('served narinfo', () => {
   });
 });
 
-function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) => Response) {
+function handlerWith(served: Partial<Verdict> | Error, upstream?: (url: string) => Response) {
   const ops = fakeOps();
   const fetched: string[] = [];
   ops.fetch = async (url) => {
@@ -75,7 +75,7 @@ function handlerWith(served: Partial<Served> | Error, upstream?: (url: string) =
   const verdicts: Verdicts = {
     forHashPart: async () => {
       if (served instanceof Error) throw served;
-      return { decision: undefined, references: [], narinfo: undefined, nars: new Map(), wouldReject: false, ms: 1, ...served };
+      return { narinfo: undefined, nars: new Map(), wouldReject: false, why: 'the vote was lost', ...served };
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
@@ -94,7 +94,7 @@ describe('handler', () => {
 
   it('serves a winning narinfo, and the same status for HEAD', async () => {
     const text = servedNarInfo(winner, source, key);
-    const { handler } = handlerWith({ narinfo: text, decision: { path: app, verdict: 'trusted', agree: ['a'], disagree: [], missing: [], faults: [], reason: '' } });
+    const { handler } = handlerWith({ narinfo: text, why: '2 of 3 logs agree' });
     const res = await handler(get(`/${hashPartOf(app)}.narinfo`));
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/x-nix-narinfo');
@@ -108,12 +108,13 @@ describe('handler', () => {
     const lost = await handlerWith({}).handler(get(`/${hashPartOf(app)}.narinfo`));
     assert.equal(lost.status, 404);
     assert.equal(lost.headers.get('cache-control'), 'no-store');
+    assert.equal(await lost.text(), 'the vote was lost\n', 'the body says why');
     const broken = await handlerWith(new Error('engine exploded')).handler(get(`/${hashPartOf(app)}.narinfo`));
     assert.equal(broken.status, 404);
   });
 
   it('streams only NARs that won, from the upstream that holds them', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, source]]);
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'nar/abc.nar.xz' }]]);
     const { handler, fetched } = handlerWith({ nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
     const ok = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`));
     assert.equal(ok.status, 200);

@@ -75,7 +75,7 @@ describe('verdicts', () => {
 
   it('answers nothing for a path no log knows', async () => {
     const s = await setup([fakeLog('a', [])]).verdicts.forHashPart(hashPartOf(app));
-    assert.equal(s.decision, undefined);
+    assert.equal(s.why, 'no log knows this path');
     assert.equal(s.narinfo, undefined);
   });
 
@@ -100,7 +100,7 @@ describe('verdicts', () => {
     await verdicts.forHashPart(hashPartOf(app));
     await tick();
     const s = await verdicts.forHashPart(hashPartOf(lib));
-    assert.equal(s.decision?.verdict, 'trusted', s.decision?.reason);
+    assert.equal(s.why, 'majority', 'trusted: the honest two agree on lib');
     assert.ok(s.narinfo?.includes(`StorePath: ${lib}`));
   });
 
