@@ -1,9 +1,11 @@
 /**
  * ed25519 checks on a worker thread, sent in batches: the event loop pays a few
- * microseconds per signature instead of ~80 µs for a thread-pool job, so serve keeps
- * answering Nix while a closure is being verified. The worker holds the process open
- * only while checks are pending.
+ * microseconds per signature instead of ~80 µs for a thread-pool job, so check keeps
+ * the logs' answers flowing while a closure is being verified. The worker uses
+ * libsodium when its addon loads (see ed25519.ts), node:crypto otherwise. It holds the
+ * process open only while checks are pending.
  */
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Ed25519Verify } from '../nixfmt/index.ts';
 
@@ -13,10 +15,16 @@ interface Job { readonly id: number; readonly fp: Uint8Array; readonly sig: Uint
 // text, not a module file, so it runs the same from src/ under tsx and from dist/.
 const WORKER = `
 const { createPublicKey, verify } = require('node:crypto');
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
+let sodium;
+try { sodium = workerData.sodium === undefined ? undefined : require(workerData.sodium); } catch {}
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const keys = new Map();
+const bySodium = (j) => j.sig.length === 64 && j.key.length === 32 && sodium.crypto_sign_verify_detached(j.sig, j.fp, j.key);
 parentPort.on('message', (jobs) => {
+  if (sodium !== undefined) {
+    return parentPort.postMessage(jobs.map((j) => { try { return [j.id, bySodium(j)]; } catch { return [j.id, false]; } }));
+  }
   parentPort.postMessage(jobs.map((j) => {
     const k = Buffer.from(j.key).toString('base64');
     let key = keys.get(k);
@@ -34,8 +42,9 @@ export interface Verifier {
   close(): Promise<void>;
 }
 
-export function createVerifier(): Verifier {
-  const worker = new Worker(WORKER, { eval: true });
+/** `useSodium: false` keeps to node:crypto (tests check both give the same answers). */
+export function createVerifier(opts: { useSodium?: boolean } = {}): Verifier {
+  const worker = new Worker(WORKER, { eval: true, workerData: { sodium: opts.useSodium === false ? undefined : sodiumPath() } });
   worker.unref();
   const pending = new Map<number, (ok: boolean) => void>();
   let batch: Job[] = [];
@@ -77,4 +86,13 @@ export function createVerifier(): Verifier {
       await worker.terminate();
     },
   };
+}
+
+/** Where sodium-native resolves from here: the eval'd worker has no module path of its own. */
+function sodiumPath(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('sodium-native');
+  } catch {
+    return undefined;
+  }
 }

@@ -10,8 +10,8 @@ const key = parsePublicKey(`k-1:${Buffer.from(publicKey.export({ format: 'jwk' }
 const other = parsePublicKey(`k-2:${Buffer.alloc(32, 9).toString('base64')}`);
 
 describe('verifier', () => {
-  it('accepts good signatures and refuses flipped bits and other keys, in one batch', async () => {
-    const v = createVerifier();
+  for (const useSodium of [true, false]) it(`accepts good signatures and refuses flipped bits and other keys, in one batch (${useSodium ? 'libsodium' : 'node:crypto'})`, async () => {
+    const v = createVerifier({ useSodium });
     try {
       const fps = Array.from({ length: 50 }, (_, i) => Buffer.from(`1;/nix/store/x-${i};sha256:0;1;`));
       const sigs = fps.map((fp) => sign(null, fp, privateKey));
