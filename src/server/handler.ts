@@ -29,7 +29,7 @@ export interface ServerRequest {
   readonly method: string;
   /** Path and query, as on the request line. */
   readonly target: string;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away; read only by routes that stream (it may be made on first read). */
   readonly signal: AbortSignal;
 }
 
@@ -49,7 +49,7 @@ export function createHandler(o: HandlerOptions): Handler {
     const name = 'route' in routed ? routed.route.kind : 'none';
     let res: Reply;
     try {
-      res = 'route' in routed ? await answer(routed.route, req.method === 'HEAD', req.signal) : text(routed.status, routed.status === 404 ? 'not found\n' : 'method not allowed\n');
+      res = 'route' in routed ? await answer(routed.route, req) : text(routed.status, routed.status === 404 ? 'not found\n' : 'method not allowed\n');
     } catch (e) {
       res = failure(name, e);
     }
@@ -57,14 +57,15 @@ export function createHandler(o: HandlerOptions): Handler {
     return res;
   };
 
-  async function answer(r: Route, head: boolean, signal: AbortSignal): Promise<Reply> {
+  async function answer(r: Route, req: ServerRequest): Promise<Reply> {
+    const head = req.method === 'HEAD';
     switch (r.kind) {
       case 'cache-info':
         return reply(formatCacheInfo({ storeDir: '/nix/store', wantMassQuery: true, priority: o.priority }), 'text/x-nix-cache-info', 'public, max-age=300');
       case 'narinfo':
         return narinfo(parseHashPart(r.hashPart));
       case 'nar':
-        return nar(parseHashPart(r.hashPart), r.narHash, r.upstream, head, signal);
+        return nar(parseHashPart(r.hashPart), r.narHash, r.upstream, head, req.signal);
       case 'metrics':
         return reply(await o.metrics.registry.metrics(), o.metrics.registry.contentType, 'no-store');
       case 'health':

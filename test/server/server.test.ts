@@ -79,8 +79,8 @@ function handlerWith(served: Partial<Verdict> | Error, upstream?: (url: string) 
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
-  const handler = toFetch(createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) }));
-  return { handler, fetched, prefetched };
+  const plain = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) });
+  return { handler: toFetch(plain), plain, fetched, prefetched };
 }
 
 const get = (p: string, method = 'GET') => new Request(`http://127.0.0.1${p}`, { method });
@@ -125,6 +125,18 @@ describe('handler', () => {
     const otherHash = await handler(get(`/nar/${hashPartOf(app)}-${'0'.repeat(52)}-1.nar.xz`));
     assert.equal(otherHash.status, 404);
     assert.equal(fetched.length, 1);
+  });
+
+  it('reads the client-gone signal only for a NAR (making one costs a sixth of a cached narinfo)', async () => {
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'nar/abc.nar.xz' }]]);
+    const { plain } = handlerWith({ narinfo: 'StorePath: x\n', nars }, () => new Response('NAR'));
+    let reads = 0;
+    const request = (target: string) => ({ method: 'GET', target, get signal() { reads += 1; return new AbortController().signal; } });
+    assert.equal((await plain(request(`/${hashPartOf(app)}.narinfo`))).status, 200);
+    assert.equal((await plain(request('/nix-cache-info'))).status, 200);
+    assert.equal(reads, 0);
+    assert.equal((await plain(request(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`))).status, 200);
+    assert.equal(reads, 1);
   });
 
   it('rejects other methods and unknown routes with 4xx', async () => {
