@@ -83,9 +83,18 @@ function leaving(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** A Readable (an upstream NAR) is piped; an upstream error or a client gone ends both sides. */
+/**
+ * A Readable (an upstream NAR) is piped: stream.pipeline costs a third of a small NAR's
+ * hop. An upstream error or a client gone ends both sides, including one that left
+ * before the answer started.
+ */
 async function stream(body: AsyncIterable<Uint8Array>, res: ServerResponse): Promise<void> {
   if (!(body instanceof Readable)) return pipeline(body, res);
+  if (res.destroyed || body.destroyed) {
+    body.destroy();
+    res.destroy();
+    return;
+  }
   await new Promise<void>((resolve) => {
     body.once('error', () => {
       res.destroy();

@@ -1,0 +1,79 @@
+/**
+ * The Node adapter on a real loopback socket: small answers in one piece, streamed
+ * bodies piped, and a client that leaves — before or during a stream — ends the
+ * upstream read and leaves no request counted as active.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import type { Handler } from '../../src/server/handler.ts';
+import { listen } from '../../src/server/node.ts';
+
+const until = async (cond: () => boolean, what: string) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(cond(), what);
+};
+
+/** A GET that gives up (destroys its socket) after `leaveAfterMs`, or reads the whole answer. */
+function get(url: string, leaveAfterMs?: number): Promise<{ status: number; headers: Record<string, unknown>; body: string } | 'left'> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', () => resolve('left'));
+    });
+    req.on('error', (e) => (leaveAfterMs === undefined ? reject(e) : resolve('left')));
+    if (leaveAfterMs !== undefined) setTimeout(() => { req.destroy(); resolve('left'); }, leaveAfterMs);
+    req.end();
+  });
+}
+
+describe('node adapter', () => {
+  it('answers a string with its length, and pipes a stream through', async () => {
+    const handler: Handler = async (req) => req.target === '/text'
+      ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'héllo\n' }
+      : { status: 200, headers: { 'content-type': 'application/x-nix-nar' }, body: Readable.from([Buffer.from('NAR '), Buffer.from('BYTES')]) };
+    const s = await listen(handler, { host: '127.0.0.1', port: 0 });
+    try {
+      const text = await get(`${s.url}/text`);
+      assert.ok(text !== 'left');
+      assert.equal(text.body, 'héllo\n');
+      assert.equal(text.headers['content-length'], String(Buffer.byteLength('héllo\n')));
+      const nar = await get(`${s.url}/nar`);
+      assert.ok(nar !== 'left');
+      assert.equal(nar.body, 'NAR BYTES');
+      await until(() => s.active() === 0, 'both requests finished');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('ends the upstream read when the client leaves during a stream, or before it starts', async () => {
+    const upstreams: PassThrough[] = [];
+    let signalled = 0;
+    const handler: Handler = async (req) => {
+      const body = new PassThrough();
+      upstreams.push(body);
+      if (req.target === '/late') {
+        // The answer is ready only after the client has gone.
+        await new Promise<void>((resolve) => req.signal.addEventListener('abort', () => {
+          signalled += 1;
+          resolve();
+        }));
+      } else body.write('first chunk, then nothing');
+      return { status: 200, headers: {}, body };
+    };
+    const s = await listen(handler, { host: '127.0.0.1', port: 0 });
+    try {
+      assert.equal(await get(`${s.url}/during`, 100), 'left');
+      assert.equal(await get(`${s.url}/late`, 100), 'left');
+      await until(() => upstreams.length === 2 && upstreams.every((u) => u.destroyed), 'both upstream reads destroyed');
+      assert.equal(signalled, 1, 'the handler saw the client go');
+      await until(() => s.active() === 0, 'no request left active (so --idle-exit can fire)');
+    } finally {
+      await s.close();
+    }
+  });
+});
