@@ -25,8 +25,19 @@ export interface HttpResponse {
   discard(): Promise<void>;
 }
 
+/** A small body read whole: its status and, for a 200, its text ('' otherwise). */
+export interface TextResponse {
+  readonly status: number;
+  readonly text: string;
+}
+
 export interface Ops {
   fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
+  /**
+   * GETs a small body (a narinfo) whole, with fetch's timeouts and abort; a 200 body
+   * over maxBytes is refused with an error. Cheaper than fetch, which streams.
+   */
+  fetchText(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse>;
   /** Milliseconds, monotonic. */
   now(): number;
   sleep(ms: number, signal: AbortSignal): Promise<void>;

@@ -3,8 +3,8 @@
  * so a closure of thousands of narinfos reuses a handful of sockets per cache.
  */
 import { EventEmitter } from 'node:events';
-import { Agent, request } from 'undici';
-import type { HttpRequest, HttpResponse } from '../ops.ts';
+import { Agent, request, type Dispatcher } from 'undici';
+import type { HttpRequest, HttpResponse, TextResponse } from '../ops.ts';
 
 function isUndiciTimeout(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
@@ -12,6 +12,20 @@ function isUndiciTimeout(e: unknown): boolean {
 }
 
 const SWEEP_MS = 100;
+
+function timeoutAfter(ms: number | undefined): Error {
+  return Object.assign(new Error(`no answer within ${(ms ?? 0) / 1000} s`), { name: 'TimeoutError' });
+}
+
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : Object.assign(new Error('aborted'), { name: 'AbortError', cause: reason });
+}
+
+/** "http://host:port/a/b?c" → origin and path, as undici's dispatch takes them. */
+function splitUrl(url: string): { origin: string; path: string } {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash < 0 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
+}
 
 type Emitted = EventEmitter & { aborted: boolean; reason?: unknown };
 const emitters = new WeakMap<AbortSignal, Emitted>();
@@ -42,6 +56,7 @@ export class BodyTooLargeError extends Error {
 
 export interface HttpClient {
   fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
+  fetchText(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse>;
   close(): Promise<void>;
 }
 
@@ -101,6 +116,66 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
           await body.dump().catch(() => undefined);
         },
       };
+    },
+    fetchText(url, req) {
+      return new Promise((resolve, reject) => {
+        const started = performance.now();
+        const signal = lightSignal(req.signal);
+        const chunks: Buffer[] = [];
+        let status = 0;
+        let size = 0;
+        let controller: Dispatcher.DispatchController | undefined;
+        let watched: Watched | undefined;
+        let done = false;
+        const stop = (e: Error) => {
+          if (controller === undefined) fail(e);
+          else controller.abort(e);
+        };
+        const onAbort = () => stop(abortError(signal.reason));
+        const settle = () => {
+          done = true;
+          signal.removeListener('abort', onAbort);
+          if (watched !== undefined) overdue.unwatch(watched);
+        };
+        const fail = (e: Error) => {
+          if (done) return;
+          settle();
+          reject(isUndiciTimeout(e) ? Object.assign(timeoutAfter(req.timeoutMs), { cause: e }) : e);
+        };
+        const tooLarge = () => new BodyTooLargeError(`response body is over ${req.maxBytes} bytes`);
+        if (signal.aborted) return reject(abortError(signal.reason));
+        signal.once('abort', onAbort);
+        if (req.timeoutMs !== undefined) watched = overdue.watch(started + req.timeoutMs, () => stop(timeoutAfter(req.timeoutMs)));
+        const { origin, path } = splitUrl(url);
+        agent.dispatch({
+          origin, path, method: 'GET', headers: req.headers ?? {},
+          ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
+        }, {
+          onRequestStart(c) {
+            controller = c;
+            // Given up on while it waited for a connection: do not send it at all.
+            if (done) c.abort(abortError(signal.reason));
+          },
+          onResponseStart(c, statusCode, headers) {
+            status = statusCode;
+            if (status === 200 && Number(headers['content-length']) > req.maxBytes) c.abort(tooLarge());
+          },
+          onResponseData(c, chunk) {
+            if (status !== 200) return;
+            size += chunk.length;
+            if (size > req.maxBytes) c.abort(tooLarge());
+            else chunks.push(chunk);
+          },
+          onResponseEnd() {
+            if (done) return;
+            settle();
+            resolve({ status, text: status === 200 ? Buffer.concat(chunks).toString('utf8') : '' });
+          },
+          onResponseError(_c, e) {
+            fail(e);
+          },
+        });
+      });
     },
     close: async () => {
       overdue.stop();

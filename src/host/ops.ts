@@ -32,6 +32,7 @@ export function createHostOps(opts: HostOptions): HostOps {
   const http = createHttpClient({ connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) });
   return {
     fetch: (url, req) => http.fetch(url, req),
+    fetchText: (url, req) => http.fetchText(url, req),
     now: () => performance.now(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
     log: (e) => opts.onEvent?.(e),

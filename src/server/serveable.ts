@@ -75,12 +75,8 @@ async function sourcesFor(o: ServeableOptions, chosen: Claim, claims: readonly C
 /** An upstream that is not a log: its narinfo needs no signature, only the voted NarHash. */
 async function fetchNarInfo(o: ServeableOptions, baseUrl: string, hashPart: HashPart, signal: AbortSignal): Promise<NarInfo | undefined> {
   try {
-    const res = await o.ops.fetch(`${baseUrl}/${hashPart}.narinfo`, { signal, timeoutMs: o.timeoutMs });
-    if (res.status !== 200) {
-      await res.discard();
-      return undefined;
-    }
-    return parseNarInfo(await res.text(MAX_NARINFO_BYTES));
+    const res = await o.ops.fetchText(`${baseUrl}/${hashPart}.narinfo`, { signal, timeoutMs: o.timeoutMs, maxBytes: MAX_NARINFO_BYTES });
+    return res.status === 200 ? parseNarInfo(res.text) : undefined;
   } catch {
     return undefined;
   }

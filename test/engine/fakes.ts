@@ -71,6 +71,7 @@ export function fakeOps(): Ops & { events: unknown[] } {
   return {
     events,
     fetch: () => Promise.reject(new Error('the engine must not fetch by itself')),
+    fetchText: () => Promise.reject(new Error('the engine must not fetch by itself')),
     now: () => (t += 1),
     sleep: () => Promise.resolve(),
     log: (e) => void events.push(e),

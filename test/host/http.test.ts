@@ -8,10 +8,21 @@ import { createHttpClient } from '../../src/host/http.ts';
 describe('http client', () => {
   let server: Server;
   let url: string;
+  let base: string;
   const client = createHttpClient({ connections: 4 });
   before(async () => {
     // /drip: 10 bytes, one every 150 ms — never idle for long, but 1.5 s in all.
     server = createServer((req, res) => {
+      const path = req.url ?? '';
+      if (path === '/ok') return void res.writeHead(200, { 'content-length': '6' }).end('hello\n');
+      if (path === '/missing') return void res.writeHead(404, { 'content-length': '10' }).end('not found\n');
+      if (path === '/big') return void res.writeHead(200, { 'content-length': '2000' }).end('x'.repeat(2000));
+      if (path === '/big-chunked') {
+        res.writeHead(200);
+        res.write('x'.repeat(1000));
+        return void res.end('x'.repeat(1000));
+      }
+      if (path === '/hang') return;
       res.writeHead(200, { 'content-length': '10' });
       let n = 0;
       const timer = setInterval(() => {
@@ -24,7 +35,8 @@ describe('http client', () => {
       res.on('close', () => clearInterval(timer));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/drip`;
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = `${base}/drip`;
   });
   after(async () => {
     await client.close();
@@ -37,6 +49,34 @@ describe('http client', () => {
     const res = await client.fetch(url, { signal: new AbortController().signal, timeoutMs: 500 });
     await assert.rejects(res.text(1000), (e: Error) => e.name === 'TimeoutError' && /no answer within 0.5 s/.test(e.message));
     assert.ok(performance.now() - t0 < 1200);
+  });
+
+  it('fetchText: reads a small body whole; other statuses come without their body', async () => {
+    const signal = new AbortController().signal;
+    assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });
+    assert.deepEqual(await client.fetchText(`${base}/missing`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 404, text: '' });
+  });
+
+  it('fetchText: refuses a body over maxBytes, with or without a length', async () => {
+    const signal = new AbortController().signal;
+    for (const p of ['/big', '/big-chunked']) {
+      await assert.rejects(client.fetchText(`${base}${p}`, { signal, timeoutMs: 1000, maxBytes: 1500 }), (e: Error & { code?: string }) => e.code === 'BODY_TOO_LARGE');
+    }
+    assert.equal((await client.fetchText(`${base}/big-chunked`, { signal, timeoutMs: 1000, maxBytes: 2000 })).text.length, 2000);
+  });
+
+  it('fetchText: ends a drip past the timeout, a server that never answers, and an aborted run', async () => {
+    const t0 = performance.now();
+    const signal = new AbortController().signal;
+    const isTimeout = (e: Error) => e.name === 'TimeoutError' && /no answer within 0.5 s/.test(e.message);
+    await assert.rejects(client.fetchText(url, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
+    await assert.rejects(client.fetchText(`${base}/hang`, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
+    assert.ok(performance.now() - t0 < 2000);
+    const run = new AbortController();
+    const pending = client.fetchText(`${base}/hang`, { signal: run.signal, timeoutMs: 60_000, maxBytes: 100 });
+    run.abort(new Error('deadline'));
+    await assert.rejects(pending, /deadline/);
+    await assert.rejects(client.fetchText(`${base}/ok`, { signal: run.signal, maxBytes: 100 }), /deadline/, 'already aborted: not sent');
   });
 
   it('lets a NAR stream run past the timeout while it keeps moving', async () => {

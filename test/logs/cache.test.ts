@@ -40,6 +40,10 @@ function opsAnswering(replies: Reply[]): Ops & { urls: string[] } {
       };
       return res;
     },
+    async fetchText(url, req) {
+      const res = await this.fetch(url, req);
+      return { status: res.status, text: res.status === 200 ? await res.text(req.maxBytes) : '' };
+    },
     now: () => 0,
     sleep: async () => {},
     log: () => {},

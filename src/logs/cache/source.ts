@@ -36,16 +36,10 @@ export function createCacheLog(cfg: CacheLogConfig, limits: QueryLimits, ops: Op
   const health = createHealth({ threshold: 3, coolDownMs: 30_000 });
 
   async function attempt(hashPart: HashPart, expected: StorePath | undefined, signal: AbortSignal): Promise<Answer> {
-    const res = await ops.fetch(`${base}/${hashPart}.narinfo`, { signal, timeoutMs: limits.timeoutMs });
-    if (res.status === 404 || res.status === 403 || res.status === 410) {
-      await res.discard();
-      return { outcome: 'miss', reason: `no narinfo (HTTP ${res.status})` };
-    }
-    if (res.status !== 200) {
-      await res.discard();
-      throw new HttpStatusError(res.status);
-    }
-    return judge(await res.text(MAX_NARINFO_BYTES), hashPart, expected);
+    const res = await ops.fetchText(`${base}/${hashPart}.narinfo`, { signal, timeoutMs: limits.timeoutMs, maxBytes: MAX_NARINFO_BYTES });
+    if (res.status === 404 || res.status === 403 || res.status === 410) return { outcome: 'miss', reason: `no narinfo (HTTP ${res.status})` };
+    if (res.status !== 200) throw new HttpStatusError(res.status);
+    return judge(res.text, hashPart, expected);
   }
 
   async function judge(text: string, hashPart: HashPart, expected: StorePath | undefined): Promise<Answer> {
