@@ -9,7 +9,7 @@ export interface HttpRequest {
   readonly signal: AbortSignal;
   /**
    * Gives up (with an error whose name is 'TimeoutError') when headers or the next chunk
-   * take longer than this, and when text() has not read the whole body within it.
+   * take longer than this; fetchText also when the whole body has not come within it.
    */
   readonly timeoutMs?: number;
 }
@@ -17,8 +17,6 @@ export interface HttpRequest {
 export interface HttpResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
-  /** Reads the body as text, refusing (with an error) bodies over maxBytes. */
-  text(maxBytes: number): Promise<string>;
   /** The body as it arrives, for passing NARs through without buffering them. */
   body(): AsyncIterable<Uint8Array>;
   /** Drops the body so the connection can be reused. */
@@ -32,6 +30,7 @@ export interface TextResponse {
 }
 
 export interface Ops {
+  /** A response whose body streams (a NAR); small bodies go through fetchText. */
   fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
   /**
    * GETs a small body (a narinfo) whole, with fetch's timeouts and abort; a 200 body

@@ -44,13 +44,6 @@ describe('http client', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('ends a narinfo that drips in past the request timeout', async () => {
-    const t0 = performance.now();
-    const res = await client.fetch(url, { signal: new AbortController().signal, timeoutMs: 500 });
-    await assert.rejects(res.text(1000), (e: Error) => e.name === 'TimeoutError' && /no answer within 0.5 s/.test(e.message));
-    assert.ok(performance.now() - t0 < 1200);
-  });
-
   it('fetchText: reads a small body whole; other statuses come without their body', async () => {
     const signal = new AbortController().signal;
     assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });

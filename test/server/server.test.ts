@@ -66,7 +66,6 @@ function handlerWith(served: Partial<Verdict> | Error, upstream?: (url: string) 
     return {
       status: res.status,
       headers: res.headers,
-      text: () => res.text(),
       body: () => (res.body ?? (async function* () {})()) as AsyncIterable<Uint8Array>,
       discard: async () => void (await res.body?.cancel()),
     };
