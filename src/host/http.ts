@@ -4,8 +4,17 @@
  * per cache. Narinfos are read whole through undici's dispatch API, NARs stream.
  */
 import { EventEmitter } from 'node:events';
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse, TextResponse } from '../ops.ts';
+
+// undici's index also loads fetch, WebSocket, EventSource, mocks and the cache API:
+// 8 MB of RSS that serve, with its 150 MB peak target, never uses. These two modules
+// are all this client needs (they are what the index's Agent and request() are made
+// of); the lock file pins the version, and every test that talks HTTP loads them.
+const load = createRequire(import.meta.url);
+const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+const request = load('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 
 type Overdue = ReturnType<typeof createOverdue>;
 
@@ -30,7 +39,7 @@ function abortError(reason: unknown): Error {
  * with the whole body, over maxBytes, at the request's time (one sweep watches all),
  * or when the run's signal aborts.
  */
-function readWhole(agent: Agent, overdue: Overdue, url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse> {
+function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse> {
   return new Promise((resolve, reject) => {
     const signal = lightSignal(req.signal);
     const chunks: Buffer[] = [];
@@ -141,11 +150,12 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
   return {
     async fetch(url, req) {
       // undici's own timers, not an AbortSignal per request: thousands of those cost real time.
-      const res = await request(url, {
+      const { origin, path } = splitUrl(url);
+      const res = await request.call(agent, {
+        origin, path,
         method: req.method ?? 'GET',
         headers: req.headers ?? {},
         signal: lightSignal(req.signal),
-        dispatcher: agent,
         ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
       }).catch((e: unknown) => {
         throw isUndiciTimeout(e) ? Object.assign(timeoutAfter(req.timeoutMs), { cause: e }) : e;
