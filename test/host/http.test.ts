@@ -9,6 +9,7 @@ describe('http client', () => {
   let server: Server;
   let url: string;
   let base: string;
+  let counted = 0;
   const client = createHttpClient({ connections: 4 });
   before(async () => {
     // /drip: 10 bytes, one every 150 ms — never idle for long, but 1.5 s in all.
@@ -23,6 +24,11 @@ describe('http client', () => {
         return void res.end('x'.repeat(1000));
       }
       if (path === '/hang') return;
+      if (path === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-length': '2' }).end('ok'), 300);
+      if (path === '/count') {
+        counted += 1;
+        return void res.writeHead(200, { 'content-length': '2' }).end('ok');
+      }
       res.writeHead(200, { 'content-length': '10' });
       let n = 0;
       const timer = setInterval(() => {
@@ -70,6 +76,25 @@ describe('http client', () => {
     run.abort(new Error('deadline'));
     await assert.rejects(pending, /deadline/);
     await assert.rejects(client.fetchText(`${base}/ok`, { signal: run.signal, maxBytes: 100 }), /deadline/, 'already aborted: not sent');
+  });
+
+  it('fetchText: a request given up while it waits for a connection is never sent', async () => {
+    const one = createHttpClient({ connections: 1 });
+    try {
+      const signal = new AbortController().signal;
+      const first = one.fetchText(`${base}/slow`, { signal, timeoutMs: 5000, maxBytes: 100 });
+      const run = new AbortController();
+      const queued = one.fetchText(`${base}/count`, { signal: run.signal, timeoutMs: 5000, maxBytes: 100 });
+      setTimeout(() => run.abort(new Error('deadline')), 50);
+      await assert.rejects(queued, /deadline/);
+      assert.deepEqual(await first, { status: 200, text: 'ok' });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(counted, 0, 'the abandoned request did not reach the server');
+      assert.deepEqual(await one.fetchText(`${base}/count`, { signal, timeoutMs: 5000, maxBytes: 100 }), { status: 200, text: 'ok' });
+      assert.equal(counted, 1, 'and the connection still works');
+    } finally {
+      await one.close();
+    }
   });
 
   it('lets a NAR stream run past the timeout while it keeps moving', async () => {
