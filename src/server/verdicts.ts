@@ -52,10 +52,13 @@ const SPECULATE_MAX_REFS = 2000;
 const CACHE_BYTES = 64 * 1024 * 1024;
 
 export function createVerdicts(o: VerdictOptions): Verdicts {
+  // Both bounds through maxSize: every entry is charged at least CACHE_BYTES/cacheSize,
+  // so there are never more than cacheSize of them. lru-cache's `max` would instead
+  // allocate ~50 bytes per possible entry up front (5 MB for the default 100,000).
+  const floor = Math.ceil(CACHE_BYTES / Math.max(1, o.cacheSize));
   const cache = new LRUCache<string, Verdict>({
-    max: Math.max(1, o.cacheSize),
     maxSize: CACHE_BYTES,
-    sizeCalculation: sizeOf,
+    sizeCalculation: (v) => Math.max(floor, sizeOf(v)),
   });
   const caching = o.cacheSize > 0 && o.ttlMs > 0;
   const inflight = new Map<string, Promise<Verdict>>();

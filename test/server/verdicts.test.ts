@@ -18,13 +18,13 @@ function upstreamClaim(url: string, p: StorePath, h: string, refs: StorePath[] =
   return { ...c, upstream: { url, narinfo } };
 }
 
-function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce', ttlMs = 60_000) {
+function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce', ttlMs = 60_000, cacheSize = 100) {
   const ops = fakeOps();
   const decided: Served[] = [];
   const verdicts = createVerdicts({
     engine: createEngine({ logs, policy: majority(logs), ops }),
     ops, key, mode, upstreams: ['http://u0', 'http://u1', 'http://u2'],
-    cacheSize: 100, ttlMs, deadlineMs: 5_000, timeoutMs: 1_000, onDecided: (s) => void decided.push(s),
+    cacheSize, ttlMs, deadlineMs: 5_000, timeoutMs: 1_000, onDecided: (s) => void decided.push(s),
   });
   return { verdicts, decided };
 }
@@ -50,6 +50,17 @@ describe('verdicts', () => {
     await Promise.all([verdicts.forHashPart(hashPartOf(app)), verdicts.forHashPart(hashPartOf(app))]);
     await verdicts.forHashPart(hashPartOf(app));
     assert.equal(logs[0]!.asked.length, 1);
+  });
+
+  it('keeps at most cache-size verdicts, dropping the least recently used', async () => {
+    const logs = [fakeLog('a', [upstreamClaim('http://u0', app, '1'), upstreamClaim('http://u0', lib, '2')])];
+    const { verdicts } = setup(logs, 'enforce', 60_000, 1);
+    await verdicts.forHashPart(hashPartOf(app));
+    await verdicts.forHashPart(hashPartOf(app));
+    assert.equal(logs[0]!.asked.length, 1, 'the one verdict it may keep is kept');
+    await verdicts.forHashPart(hashPartOf(lib));
+    await verdicts.forHashPart(hashPartOf(app));
+    assert.equal(logs[0]!.asked.length, 3, 'lib took app\'s place, so app is voted again');
   });
 
   it('votes the references ahead of Nix', async () => {
