@@ -19,16 +19,17 @@ export interface HostOptions {
   readonly connections: number;
   readonly connectTimeoutMs?: number;
   /**
-   * Check signatures on a worker thread (check: thousands at once, ~10 % faster end to
-   * end) rather than on libuv's pool (serve: no faster there, and ~10 MB less memory).
+   * Check signatures on a worker thread rather than on the event loop (check: thousands
+   * at once). serve keeps them on its event loop: a worker costs it ~15 MB at start and
+   * more at its peak, which its memory budget does not allow (see README, serve).
    */
   readonly verifyOnWorker?: boolean;
   readonly onEvent?: (e: LogEvent) => void;
 }
 
 export function createHostOps(opts: HostOptions): HostOps {
-  const verifier = opts.verifyOnWorker === true ? createVerifier() : undefined;
   const ed25519 = loadEd25519();
+  const verifier = opts.verifyOnWorker === true ? createVerifier({ fallback: ed25519.verify }) : undefined;
   const http = createHttpClient({ connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) });
   return {
     fetch: (url, req) => http.fetch(url, req),

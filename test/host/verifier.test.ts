@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { loadEd25519 } from '../../src/host/ed25519.ts';
 import { createVerifier } from '../../src/host/verifier.ts';
 import { parsePublicKey } from '../../src/nixfmt/index.ts';
 
@@ -26,6 +27,26 @@ describe('verifier', () => {
       assert.deepEqual(results, [...fps.map(() => true), false, false, false]);
     } finally {
       await v.close();
+    }
+  });
+
+  it('fails the checks pending when its worker dies, then sends later ones to the fallback', async () => {
+    const dies = "require('node:worker_threads').parentPort.on('message', () => process.exit(3));";
+    const fp = Buffer.from('1;/nix/store/x;sha256:0;1;');
+    const good = sign(null, fp, privateKey);
+    const bare = createVerifier({ program: dies });
+    const withFallback = createVerifier({ program: dies, fallback: loadEd25519().verify });
+    try {
+      assert.equal(await bare.verify(fp, good, key), false, 'pending when the worker died: fail closed');
+      assert.equal(await withFallback.verify(fp, good, key), false, 'pending when the worker died: fail closed');
+      assert.equal(await bare.verify(fp, good, key), false, 'no fallback: every later check fails');
+      assert.equal(await withFallback.verify(fp, good, key), true, 'the fallback checks it');
+      const bad = Buffer.from(good);
+      bad[0]! ^= 1;
+      assert.equal(await withFallback.verify(fp, bad, key), false, 'and refuses a forgery');
+    } finally {
+      await bare.close();
+      await withFallback.close();
     }
   });
 
