@@ -32,6 +32,7 @@ function byCrypto(fp, sig, raw) {
   return verify(null, fp, key, sig);
 }
 const check = sodium === undefined ? byCrypto : (fp, sig, raw) => sodium.crypto_sign_verify_detached(sig, fp, raw);
+parentPort.postMessage(sodium === undefined ? 'node:crypto' : 'libsodium');
 parentPort.on('message', (buf) => {
   const bytes = new Uint8Array(buf);
   const view = new DataView(buf);
@@ -54,6 +55,8 @@ interface Job { readonly fp: Uint8Array; readonly sig: Uint8Array; readonly key:
 
 export interface Verifier {
   readonly verify: Ed25519Verify;
+  /** What the worker checks with, once it has started (undefined if it never did). */
+  readonly library: Promise<'libsodium' | 'node:crypto' | undefined>;
   close(): Promise<void>;
 }
 
@@ -83,7 +86,10 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
     for (const jobs of sent.splice(0)) for (const j of jobs) j.resolve(false);
     pending = 0;
   };
-  worker.on('message', (buf: ArrayBuffer) => {
+  let started: (library: 'libsodium' | 'node:crypto' | undefined) => void = () => undefined;
+  const library = new Promise<'libsodium' | 'node:crypto' | undefined>((resolve) => (started = resolve));
+  worker.on('message', (buf: ArrayBuffer | 'libsodium' | 'node:crypto') => {
+    if (typeof buf === 'string') return void started(buf);
     const results = new Uint8Array(buf);
     const jobs = sent.shift() ?? [];
     jobs.forEach((j, i) => j.resolve(results[i] === 1));
@@ -94,6 +100,7 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
     // Fail closed: what was pending is not verified, and nothing waits forever.
     dead = true;
     failSent();
+    started(undefined);
   };
   worker.on('error', die);
   worker.on('exit', die);
@@ -113,6 +120,7 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
   const elsewhere: Ed25519Verify = (fp, sig, key) =>
     closed || opts.fallback === undefined ? Promise.resolve(false) : opts.fallback(fp, sig, key).catch(() => false);
   return {
+    library,
     verify(fp, sig, key) {
       if (sig.length !== SIG_BYTES || key.raw.length !== KEY_BYTES) return Promise.resolve(false);
       if (dead) return elsewhere(fp, sig, key);

@@ -30,6 +30,18 @@ describe('verifier', () => {
     }
   });
 
+  it('checks with libsodium in the worker when the addon loads there, and with node:crypto when told to', async () => {
+    const sodium = createVerifier();
+    const crypto = createVerifier({ useSodium: false });
+    try {
+      assert.equal(await sodium.library, loadEd25519().library, 'the worker loads what the main thread loads');
+      assert.equal(await crypto.library, 'node:crypto');
+    } finally {
+      await sodium.close();
+      await crypto.close();
+    }
+  });
+
   it('fails the checks pending when its worker dies, then sends later ones to the fallback', async () => {
     const dies = "require('node:worker_threads').parentPort.on('message', () => process.exit(3));";
     const fp = Buffer.from('1;/nix/store/x;sha256:0;1;');
@@ -38,6 +50,7 @@ describe('verifier', () => {
     const withFallback = createVerifier({ program: dies, fallback: loadEd25519().verify });
     try {
       assert.equal(await bare.verify(fp, good, key), false, 'pending when the worker died: fail closed');
+      assert.equal(await bare.library, undefined, 'it never said it had started');
       assert.equal(await withFallback.verify(fp, good, key), false, 'pending when the worker died: fail closed');
       assert.equal(await bare.verify(fp, good, key), false, 'no fallback: every later check fails');
       assert.equal(await withFallback.verify(fp, good, key), true, 'the fallback checks it');
