@@ -54,7 +54,7 @@ export async function serveSynthetic(name: string, paths: readonly StorePath[], 
   const files = new Map<string, string>();
   for (const p of paths) {
     const narHash = parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(p).digest())}`);
-    const facts = { storePath: p, narHash, narSize: 1000, references: refs.get(p) ?? [] };
+    const facts = { path: p, narHash, narSize: 1000, references: refs.get(p) ?? [] };
     files.set(`/${p.slice(11, 43)}.narinfo`, formatNarInfo({
       ...facts, url: `nar/${p.slice(11, 43)}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],
     }));

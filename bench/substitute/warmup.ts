@@ -36,7 +36,7 @@ export async function writeWarmup(caches: readonly { dir: string; secretKeyFile:
       const narHash = parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(nar).digest())}`);
       // A few references, so serve's prefetch runs as it does for a real closure.
       const references = paths.slice(Math.max(0, i - 3), i);
-      const facts = { storePath: p, narHash, narSize: nar.length, references };
+      const facts = { path: p, narHash, narSize: nar.length, references };
       await writeFile(join(cache.dir, 'nar', `${hp}.nar`), nar);
       await writeFile(join(cache.dir, `${hp}.narinfo`), formatNarInfo({
         ...facts, url: `nar/${hp}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],

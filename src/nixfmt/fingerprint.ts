@@ -14,20 +14,14 @@
  */
 
 import { NixFormatError } from './errors.ts';
-import type { NarHash } from './hash.ts';
-import type { StorePath } from './storepath.ts';
+import type { PathFacts } from './facts.ts';
 
-export interface FingerprintInput {
-  readonly storePath: StorePath;
-  readonly narHash: NarHash;
-  readonly narSize: number;
-  readonly references: readonly StorePath[];
-}
+export type FingerprintInput = Pick<PathFacts, 'path' | 'narHash' | 'narSize' | 'references'>;
 
 export function fingerprint(info: FingerprintInput): string {
   if (!Number.isSafeInteger(info.narSize) || info.narSize <= 0) {
     throw new NixFormatError('fingerprint-bad-narsize', `cannot fingerprint NarSize ${info.narSize}`);
   }
   const refs = [...new Set(info.references)].sort();
-  return `1;${info.storePath};${info.narHash};${info.narSize};${refs.join(',')}`;
+  return `1;${info.path};${info.narHash};${info.narSize};${refs.join(',')}`;
 }

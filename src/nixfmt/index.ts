@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './storepath.ts';
 export * from './nix32.ts';
 export * from './hash.ts';
+export * from './facts.ts';
 export * from './narinfo.ts';
 export * from './fingerprint.ts';
 export * from './keys.ts';

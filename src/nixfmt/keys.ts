@@ -117,19 +117,30 @@ export type Ed25519Verify = (fp: Uint8Array, sig: Uint8Array, key: PublicKey) =>
 /** On libuv's thread pool, so a closure's checks do not block the event loop. */
 export const verifyOnThreadPool: Ed25519Verify = (fp, sig, key) => verifyOnPool(Buffer.from(fp), publicKeyObject(key), sig);
 
+/** What a signature check found, and for a valid one, what it covered. */
+export type SigFinding =
+  | { readonly status: 'valid'; readonly fingerprint: string; readonly sig: string }
+  | { readonly status: 'invalid' | 'absent' };
+
 /**
  * checkNarInfoSig, with the ed25519 work done by `verifyWith` (by default on libuv's
  * thread pool): a closure of thousands of narinfos is verified on every core.
  */
 export async function checkNarInfoSigAsync(info: NarInfo, key: PublicKey, verifyWith: Ed25519Verify = verifyOnThreadPool): Promise<SigCheck> {
+  return (await findNarInfoSig(info, key, verifyWith)).status;
+}
+
+/** Like checkNarInfoSigAsync, keeping the valid `Sig:` and the fingerprint it covers as evidence. */
+export async function findNarInfoSig(info: NarInfo, key: PublicKey, verifyWith: Ed25519Verify = verifyOnThreadPool): Promise<SigFinding> {
   const named = info.sigs.filter((s) => s.indexOf(':') > 0 && s.slice(0, s.indexOf(':')) === key.name);
-  if (named.length === 0) return 'absent';
-  let fp: Buffer;
+  if (named.length === 0) return { status: 'absent' };
+  let text: string;
   try {
-    fp = Buffer.from(fingerprint(info), 'utf8');
+    text = fingerprint(info);
   } catch {
-    return 'invalid';
+    return { status: 'invalid' };
   }
+  const fp = Buffer.from(text, 'utf8');
   for (const s of named) {
     let raw: Uint8Array;
     try {
@@ -137,9 +148,9 @@ export async function checkNarInfoSigAsync(info: NarInfo, key: PublicKey, verify
     } catch {
       continue;
     }
-    if (raw.length === 64 && (await verifyWith(fp, raw, key))) return 'valid';
+    if (raw.length === 64 && (await verifyWith(fp, raw, key))) return { status: 'valid', fingerprint: text, sig: s };
   }
-  return 'invalid';
+  return { status: 'invalid' };
 }
 
 function verifyOnPool(data: Buffer, key: KeyObject, sig: Uint8Array): Promise<boolean> {

@@ -26,22 +26,16 @@
 import { Buffer } from 'node:buffer';
 import { NixFormatError } from './errors.ts';
 import { formatHash, parseHash, parseNarHash } from './hash.ts';
-import type { NarHash } from './hash.ts';
+import type { PathFacts } from './facts.ts';
 import { DEFAULT_STORE_DIR, baseNameOf, parseStorePath, storePathFromBaseName } from './storepath.ts';
-import type { StorePath } from './storepath.ts';
 
-export interface NarInfo {
-  readonly storePath: StorePath;
+/** A narinfo: the path's facts, where its NAR is, and the builders' signatures. */
+export interface NarInfo extends PathFacts {
   readonly url: string;
   readonly compression: string;
   readonly fileHash?: string;
   readonly fileSize?: number;
-  readonly narHash: NarHash;
-  readonly narSize: number;
-  readonly references: readonly StorePath[];
-  readonly deriver?: StorePath;
   readonly system?: string;
-  readonly ca?: string;
   readonly sigs: readonly string[];
 }
 
@@ -114,7 +108,7 @@ export function parseNarInfo(text: string, storeDir: string = DEFAULT_STORE_DIR)
   const url = need('URL');
   const rawNarHash = need('NarHash');
   const rawNarSize = need('NarSize');
-  const storePath = wrap('StorePath', () => parseStorePath(rawPath, storeDir));
+  const path = wrap('StorePath', () => parseStorePath(rawPath, storeDir));
   if (url === '') throw fieldError('URL', 'empty');
   const narHash = wrap('NarHash', () => parseNarHash(rawNarHash));
   const narSize = parseUint('NarSize', rawNarSize);
@@ -129,7 +123,7 @@ export function parseNarInfo(text: string, storeDir: string = DEFAULT_STORE_DIR)
   const system = one('System');
   const ca = one('CA');
   return {
-    storePath, url, compression,
+    path, url, compression,
     ...(fileHash === undefined ? {} : { fileHash: wrap('FileHash', () => formatHash(parseHash(fileHash))) }),
     ...(fileSize === undefined ? {} : { fileSize: parseUint('FileSize', fileSize) }),
     narHash, narSize, references,
@@ -148,7 +142,7 @@ function line(key: string, value: string): string {
 
 /** The narinfo text Nix writes for `info` (field order of NarInfo::to_string). */
 export function formatNarInfo(info: NarInfo): string {
-  let out = line('StorePath', info.storePath) + line('URL', info.url) + line('Compression', info.compression);
+  let out = line('StorePath', info.path) + line('URL', info.url) + line('Compression', info.compression);
   if (info.fileHash !== undefined) out += line('FileHash', info.fileHash);
   if (info.fileSize !== undefined) out += line('FileSize', String(info.fileSize));
   out += line('NarHash', info.narHash) + line('NarSize', String(info.narSize));

@@ -22,16 +22,12 @@
 import { NixFormatError } from './errors.ts';
 import { parseNarHash } from './hash.ts';
 import type { NarHash } from './hash.ts';
+import type { PathFacts } from './facts.ts';
 import { parseStorePath } from './storepath.ts';
 import type { StorePath } from './storepath.ts';
 
-export interface PathInfo {
-  readonly path: StorePath;
-  readonly narHash: NarHash;
-  readonly narSize: number;
-  readonly references: readonly StorePath[];
-  readonly deriver?: StorePath;
-  readonly ca?: string;
+/** One entry of `nix path-info --json`: the path's facts and its signatures. */
+export interface PathInfo extends PathFacts {
   readonly sigs: readonly string[];
 }
 

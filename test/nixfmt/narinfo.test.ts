@@ -25,7 +25,7 @@ function edit(key: string, value: string | null, text = TOP_TEXT): string {
 test('recorded nixfmt-top narinfo: every field, full-path references, both Sigs in order', () => {
   const info = parseNarInfo(TOP_TEXT);
   const want: NarInfo = {
-    storePath: TOP as StorePath,
+    path: TOP as StorePath,
     url: 'nar/1xzayav35l9gcyxdjpxnls63fg4njbkq8r0rigjpdnx029bavv7n.nar.xz',
     compression: 'xz',
     fileHash: 'sha256:1xzayav35l9gcyxdjpxnls63fg4njbkq8r0rigjpdnx029bavv7n',
@@ -45,7 +45,7 @@ test('recorded nixfmt-top narinfo: every field, full-path references, both Sigs 
 test('recorded nixfmt-dep narinfo: "References: " with nothing after it is an empty list', () => {
   assert.match(DEP_TEXT, /^References: \n/m);
   const info = parseNarInfo(DEP_TEXT);
-  assert.equal(info.storePath, DEP);
+  assert.equal(info.path, DEP);
   assert.deepEqual(info.references, []);
   assert.equal(info.narSize, 144);
   assert.equal(info.sigs.length, 2);

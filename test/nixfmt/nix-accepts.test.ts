@@ -53,13 +53,13 @@ function nixCopy(cache: string, trusted: string, root: string): { status: number
     'require-sigs = true', `trusted-public-keys = ${trusted}`,
     'narinfo-cache-negative-ttl = 0', 'narinfo-cache-positive-ttl = 0',
   ].join('\n');
-  const r = spawnSync('nix', ['copy', '--from', `file://${cache}`, '--to', join(dir, root), TOP.storePath], {
+  const r = spawnSync('nix', ['copy', '--from', `file://${cache}`, '--to', join(dir, root), TOP.path], {
     encoding: 'utf8', timeout: 120_000, env: { ...process.env, NIX_CONFIG, XDG_CACHE_HOME: join(dir, `xdg-${root}`) },
   });
   return { status: r.status, stderr: r.stderr };
 }
 
-const inRoot = (root: string, info: NarInfo): boolean => existsSync(join(dir, root, 'nix/store', baseNameOf(info.storePath)));
+const inRoot = (root: string, info: NarInfo): boolean => existsSync(join(dir, root, 'nix/store', baseNameOf(info.path)));
 
 function skipWithoutNix(t: TestContext): boolean {
   if (noNix !== '') t.skip(noNix);
@@ -71,7 +71,7 @@ test('Nix accepts narinfos signed by signFingerprint under a key from generateSe
   const cache = makeCache('good', (info) => signFingerprint(fingerprint(info), sk));
   const r = nixCopy(cache, key.public, 'root-good');
   assert.equal(r.status, 0, r.stderr);
-  for (const info of RECORDED) assert.ok(inRoot('root-good', info), `${info.storePath} was copied`);
+  for (const info of RECORDED) assert.ok(inRoot('root-good', info), `${info.path} was copied`);
 });
 
 test('control: Nix refuses the same cache when it trusts a different key', (t) => {

@@ -23,7 +23,7 @@ test('recorded Nix 2.8 list: SRI hashes come out canonical and equal the narinfo
   for (const [info, file] of [[infos[0], '2mk5hy75x2b25h13pfppmk1padmmaw32'], [infos[1], '9xhcvi1qzwc592r7kch2dr40da1cx078']] as const) {
     const ni = parseNarInfo(read(`cache/${file}.narinfo`));
     assert.ok(info !== undefined);
-    assert.equal(info.path, ni.storePath);
+    assert.equal(info.path, ni.path);
     assert.equal(info.narHash, ni.narHash);
     assert.equal(info.narSize, ni.narSize);
     assert.deepEqual(info.references, ni.references);
