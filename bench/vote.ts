@@ -21,7 +21,8 @@ import { parseNarHash, parseStorePath } from '../src/nixfmt/index.ts';
 import type { NarHash, StorePath } from '../src/nixfmt/index.ts';
 import { loadPolicy } from '../src/vote/policy.ts';
 import { agreementProblem, buildDecision, trustedReason, untrustedReason } from '../src/vote/tally.ts';
-import type { Answer, Ballot, Decision, LogInfo } from '../src/vote/types.ts';
+import type { Answer, Ballot, LogInfo } from '../src/claims.ts';
+import type { Decision } from '../src/vote/types.ts';
 
 const BALLOTS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -53,17 +54,17 @@ function makeBallots(): Ballot[] {
     const references = [...new Set(Array.from({ length: int(13) }, () => pool[int(pool.length)] as StorePath))].sort();
     const good = narHash();
     const narSize = 1000 + int(50_000_000);
-    const vote = (log: string, h: NarHash): Answer => ({ outcome: 'vote', claim: { log, path, narHash: h, narSize, references } });
+    const vote = (log: string, h: NarHash): Answer => ({ outcome: 'vote', claim: { log, proof: { kind: 'sample' }, path, narHash: h, narSize, references } });
     const r = rand();
     return {
       path,
       answers: LOGS.map((l, i): Answer => {
         if (r < 0.05 && i === 0) return vote(l.name, narHash()); // cache-a lies, is outvoted
-        if (r >= 0.05 && r < 0.09 && i === 2) return { outcome: 'miss', reason: 'HTTP 404' };
-        if (r >= 0.09 && r < 0.12 && i === 3) return { outcome: 'fault', reason: 'timeout after 5000 ms' };
+        if (r >= 0.05 && r < 0.09 && i === 2) return { outcome: 'miss', kind: 'not-found', reason: 'HTTP 404' };
+        if (r >= 0.09 && r < 0.12 && i === 3) return { outcome: 'fault', kind: 'timeout', reason: 'timeout after 5000 ms' };
         if (r >= 0.12 && r < 0.14 && i >= 2) return i === 4 ? vote(l.name, narHash()) : vote(l.name, `${good.slice(0, -1)}0` as NarHash);
-        if (r >= 0.14 && r < 0.15 && i >= 2) return { outcome: 'miss', reason: 'HTTP 404' };
-        if (r >= 0.15 && r < 0.16) return i === 0 ? { outcome: 'fault', reason: 'bad signature' } : vote(l.name, i < 3 ? good : narHash());
+        if (r >= 0.14 && r < 0.15 && i >= 2) return { outcome: 'miss', kind: 'not-found', reason: 'HTTP 404' };
+        if (r >= 0.15 && r < 0.16) return i === 0 ? { outcome: 'fault', kind: 'bad-signature', reason: 'bad signature' } : vote(l.name, i < 3 ? good : narHash());
         return vote(l.name, good);
       }),
     };

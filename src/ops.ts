@@ -1,11 +1,13 @@
 /**
  * The effects a core may use. Cores (logs, engine, server) receive an Ops and never
- * touch fetch, node:fs, process or Date.now themselves; host/ implements it for real
+ * touch fetch, node:fs, process, timers or clocks themselves; host/ implements it for real
  * and tests implement it with in-memory maps.
  */
 export interface HttpRequest {
-  readonly method?: 'GET' | 'HEAD';
+  readonly method?: 'GET' | 'HEAD' | 'POST';
   readonly headers?: Record<string, string>;
+  /** A POST's body. */
+  readonly body?: Uint8Array;
   readonly signal: AbortSignal;
   /**
    * Gives up (with an error whose name is 'TimeoutError') when headers or the next chunk
@@ -23,10 +25,46 @@ export interface HttpResponse {
   discard(): Promise<void>;
 }
 
-/** A small body read whole: its status and, for a 200, its text ('' otherwise). */
+/** A small body read whole, whatever the status (protocols send errors in it). */
 export interface TextResponse {
   readonly status: number;
   readonly text: string;
+}
+
+export interface BytesResponse {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Why a request failed, whatever client made it: cores branch on this, never on a
+ * client library's error codes. `timeout` is a request's own time running out;
+ * `aborted` is the caller's signal.
+ */
+export type NetFailure = 'refused' | 'unreachable' | 'reset' | 'closed' | 'timeout' | 'too-large' | 'aborted' | 'other';
+
+export class NetError extends Error {
+  readonly code = 'NET';
+  constructor(readonly failure: NetFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NetError';
+  }
+}
+
+/** A deadline held by whoever asked for it: its signal aborts when it passes, or when `parent` does. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** Stops the timer (the signal stays as it is). */
+  clear(): void;
+}
+
+/** Small values that must survive a restart (a log's last verified head), by key. */
+export interface StateStore {
+  /** Undefined when absent or unreadable: a failed read is a miss. */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Replaces the value atomically: a crash leaves the old value or the new one. */
+  write(key: string, value: Uint8Array): Promise<void>;
 }
 
 export interface Ops {
@@ -37,9 +75,16 @@ export interface Ops {
    * over maxBytes is refused with an error. Cheaper than fetch, which streams.
    */
   fetchText(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse>;
+  /** Like fetchText, for a binary body (a protobuf answer). */
+  fetchBytes(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<BytesResponse>;
   /** Milliseconds, monotonic. */
   now(): number;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /**
+   * A signal that aborts `ms` from now or with `parent`. The timer holds it: unlike
+   * AbortSignal.any over AbortSignal.timeout, garbage collection cannot lose it.
+   */
+  deadline(ms: number, parent?: AbortSignal): Deadline;
   /** Progress and diagnostics; never part of a command's result. */
   log(event: LogEvent): void;
 }

@@ -1,12 +1,11 @@
 /** `trustix-vote check`: which paths of a closure do enough independent builders agree on? */
-import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 import { resolveTargets } from '../engine/targets.ts';
 import { createNixOps } from '../host/nix.ts';
 import type { LogEvent } from '../ops.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
-import { sortDecisions, summary, toJson, toTable } from './report.ts';
+import { sortDecisions, summary, toJson, toTable } from './table.ts';
 import { loadConfig, setup } from './setup.ts';
 
 export const CHECK_HELP = `Usage: trustix-vote check [--config FILE] [--policy FILE] [--json] [-A ATTR]... TARGET...
@@ -64,23 +63,21 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     const nix = createNixOps();
     const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);
     // The deadline is for asking the logs; Nix's evaluation of the targets is not counted.
-    const signal = AbortSignal.any([io.signal, AbortSignal.timeout(config.query.deadlineMs)]);
-    // Every request in flight listens on the run's signal; thousands is normal, not a leak.
-    setMaxListeners(0, signal);
+    const deadline = s.ops.deadline(config.query.deadlineMs, io.signal);
     progress({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
-    const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal });
+    const policy = s.policies[0] as (typeof s.policies)[number];
+    const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal: deadline.signal, policy }).finally(() => deadline.clear());
     progress({ kind: 'progress', done: -1, total: 0, phase: 'done' });
     if (io.signal.aborted) {
       io.stderr('trustix-vote check: interrupted; no verdicts printed\n');
       return 130;
     }
-    const decisions = sortDecisions(decided.map((d) => d.decision));
+    const decisions = sortDecisions(decided);
     if (values.json) io.stdout(`${toJson(decisions)}\n`);
     else io.stdout(`${toTable(decisions)}\n\n${summary(decisions)}\n`);
     return decisions.every((d) => d.verdict === 'trusted') ? 0 : 1;
   } finally {
-    s.policy.close();
-    await s.ops.close();
+    await s.close();
   }
 }
 

@@ -4,7 +4,7 @@ import { loadPolicy } from '../vote/policy.ts';
 import { parseSample } from '../vote/sample.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
-import { summary, toJson, toTable } from './report.ts';
+import { summary, toJson, toTable } from './table.ts';
 
 export const POLICY_HELP = `Usage: trustix-vote policy test FILE --votes VOTES.json [--json]
 

@@ -7,7 +7,7 @@ import { createHandler } from '../server/handler.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
 import { createReport } from '../server/report.ts';
-import { createVerdicts, type Served } from '../server/verdicts.ts';
+import { createOffers, type OfferMade, type ServeObserver } from '../server/offers.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
 import { loadConfig, setup } from './setup.ts';
@@ -66,28 +66,32 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const metrics = createMetrics();
   const report = createReport(1000);
   const lines = lineWriter(io.stderr);
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write) });
-  const onDecided = (served: Served) => {
-    const d = served.decision;
-    const verdict = d?.verdict ?? 'unknown';
-    metrics.decided(verdict, served.ms / 1000, d?.faults.map((f) => f.log) ?? []);
-    if (served.wouldReject && d !== undefined) report.add(d);
-    s.ops.log({ kind: 'decision', fields: { ...decisionFields(served), mode: config.serve.mode, served: served.narinfo !== undefined } });
+  // One observer of everything serve learns; today: a decision line, metrics and, in report mode, the report.
+  const observer: ServeObserver = {
+    offered(made) {
+      const d = made.decision;
+      const verdict = d?.verdict ?? 'unknown';
+      metrics.decided(verdict, made.ms / 1000, d?.faults.map((f) => f.log) ?? []);
+      if (made.wouldReject && d !== undefined) report.add(d);
+      s.ops.log({ kind: 'decision', fields: { ...decisionFields(made), mode: config.serve.mode, served: made.narinfo !== undefined } });
+    },
   };
-  const verdicts = createVerdicts({
-    engine: s.engine, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
-    upstreams: config.upstreams ?? config.logs.map((l) => l.url),
-    cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, onDecided,
+  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
+  const offers = createOffers({
+    engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
+    upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),
+    cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, observer,
   });
-  const handler = createHandler({ verdicts, ops: s.ops, metrics, priority: config.serve.priority, timeoutMs: config.query.timeoutMs, report: () => report.list() });
+  const handler = createHandler({ offers, ops: s.ops, metrics, priority: config.serve.priority, timeoutMs: config.query.timeoutMs, report: () => report.list() });
   const server = await listen(handler, where).catch((e: unknown) => {
     throw new UsageError(`cannot listen on ${'fd' in where ? `fd ${where.fd}` : `${where.host}:${where.port}`}: ${e instanceof Error ? e.message : e}`);
   });
+  const named = s.policies.filter((p) => p.name !== '').map((p) => `${server.url}/policy/${p.name}`);
   io.stderr(`trustix-vote serve: listening on ${server.url}${'fd' in where ? ` (socket fd ${where.fd} from systemd)` : ''} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
+  if (named.length > 0) io.stderr(`trustix-vote serve: named policies at ${named.join(', ')}\n`);
   await stopped(io.signal, idleExit, server);
   await server.close();
-  s.policy.close();
-  await s.ops.close();
+  await s.close();
   lines.flush();
   io.stderr('trustix-vote serve: stopped\n');
   return 0;
@@ -112,12 +116,13 @@ function listenOf(s: string): Listen {
   }
 }
 
-function decisionFields(served: Served): Record<string, unknown> {
-  const d = served.decision;
-  if (d === undefined) return { path: null, verdict: 'unknown', reason: 'no log knows this path', ms: Math.round(served.ms) };
+function decisionFields(made: OfferMade): Record<string, unknown> {
+  const d = made.decision;
+  const policy = made.policy === '' ? {} : { policy: made.policy };
+  if (d === undefined) return { path: null, verdict: 'unknown', reason: 'no log knows this path', ...policy, ms: Math.round(made.ms) };
   return {
     path: d.path, verdict: d.verdict, narHash: d.narHash ?? null, agree: d.agree, disagree: d.disagree,
-    missing: d.missing, faults: d.faults, reason: d.reason, ms: Math.round(served.ms),
+    missing: d.missing, faults: d.faults, reason: d.reason, ...policy, ms: Math.round(made.ms),
   };
 }
 

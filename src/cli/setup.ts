@@ -4,30 +4,33 @@
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { parseConfig, DEFAULT_QUERY, DEFAULT_SERVE, type Config } from '../config/config.ts';
+import { parseConfig, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { logsFromNixConf, parseNixConf } from '../config/nixconf.ts';
-import { createEngine, type Engine } from '../engine/engine.ts';
+import { createEngine, type Engine, type NamedPolicy } from '../engine/engine.ts';
+import type { Observer } from '../engine/observer.ts';
 import { createHostOps, type HostOps } from '../host/ops.ts';
-import { createCacheLog } from '../logs/cache/source.ts';
-import type { LogSource } from '../logs/types.ts';
+import { createFileState } from '../host/state.ts';
+import { createSources, LOG_KINDS, type LogSource, type Registry } from '../logs/index.ts';
 import type { LogEvent } from '../ops.ts';
-import { DEFAULT_POLICY_SOURCE, loadPolicy, type Policy } from '../vote/policy.ts';
+import { DEFAULT_POLICY_SOURCE, loadPolicy } from '../vote/policy.ts';
 import type { CliIO } from './io.ts';
 
 export interface Setup {
   readonly config: Config;
-  readonly policy: Policy;
+  /** The default policy (named '') first, then the named ones. */
+  readonly policies: readonly NamedPolicy[];
   readonly logs: readonly LogSource[];
   readonly engine: Engine;
   readonly ops: HostOps;
+  close(): Promise<void>;
 }
 
-export function loadConfig(io: CliIO, configFile: string | undefined): Config {
+export function loadConfig(io: CliIO, configFile: string | undefined, registry: Registry = LOG_KINDS): Config {
   if (configFile !== undefined) {
     const text = io.readFile(configFile);
     if (text === undefined) throw new ConfigError(configFile, {}, 'cannot read the file');
-    return parseConfig(text, configFile);
+    return parseConfig(text, configFile, registry);
   }
   return configFromNixConf(io);
 }
@@ -52,26 +55,56 @@ function configFromNixConf(io: CliIO): Config {
     throw new ConfigError(where, { key: 'substituters' },
       'no substituter with a matching trusted-public-keys entry; write a config file and pass --config');
   }
-  return { file: where, query: DEFAULT_QUERY, logs, serve: DEFAULT_SERVE };
+  return { file: where, policies: [{ name: '' }], stateDir: DEFAULT_STATE_DIR, query: DEFAULT_QUERY, logs, serve: DEFAULT_SERVE };
 }
 
-export function setup(io: CliIO, opts: { config: Config; policyFile?: string; onEvent?: (e: LogEvent) => void; verifyOnWorker?: boolean }): Setup {
+export interface SetupOptions {
+  readonly config: Config;
+  /** A policy file from the command line: replaces the default policy. */
+  readonly policyFile?: string;
+  readonly onEvent?: (e: LogEvent) => void;
+  readonly verifyOnWorker?: boolean;
+  readonly observer?: Observer;
+  readonly registry?: Registry;
+}
+
+export function setup(io: CliIO, opts: SetupOptions): Setup {
   const { config } = opts;
-  const policyFile = opts.policyFile ?? config.policyFile;
-  let source = DEFAULT_POLICY_SOURCE;
-  let chunkName = '(default policy: strict majority)';
-  if (policyFile !== undefined) {
-    const text = io.readFile(policyFile);
-    if (text === undefined) throw new ConfigError(config.file, { section: 'policy', key: 'file' }, `cannot read ${policyFile}`);
-    source = text;
-    chunkName = policyFile;
-  }
   const infos = config.logs.map((l) => ({ name: l.name, weight: l.weight }));
-  const policy = loadPolicy({ source, chunkName, logs: infos });
+  const policies: NamedPolicy[] = [];
+  try {
+    for (const p of config.policies) {
+      const fromArgs = p.name === '' ? opts.policyFile : undefined;
+      const { source, chunkName } = policySource(io, config.file, p, fromArgs);
+      policies.push({ name: p.name, policy: loadPolicy({ source, chunkName, logs: infos }) });
+    }
+  } catch (e) {
+    for (const p of policies) p.policy.close();
+    throw e;
+  }
   const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
-  const logs = config.logs.map((l) => createCacheLog(l, limits, ops, ops.verify));
-  const engine = createEngine({ logs, policy, ops });
-  return { config, policy, logs, engine, ops };
+  const ctx = { ops, verify: ops.verify, timeoutMs: config.query.timeoutMs, state: createFileState(config.stateDir) };
+  const logs = createSources(config.logs, ctx, limits, opts.registry);
+  const engine = createEngine({ logs, ops, ...(opts.observer && { observer: opts.observer }) });
+  return {
+    config, policies, logs, engine, ops,
+    async close() {
+      for (const p of policies) p.policy.close();
+      await ops.close();
+    },
+  };
+}
+
+/** A policy's Lua text and the name messages give it; a file named on the command line wins. */
+function policySource(io: CliIO, configFile: string, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } {
+  const file = fromArgs ?? p.file;
+  if (file === undefined) return { source: DEFAULT_POLICY_SOURCE, chunkName: '(default policy: strict majority)' };
+  const text = io.readFile(file);
+  if (text === undefined) {
+    if (fromArgs !== undefined) throw new ConfigError(file, {}, 'cannot read the policy file given by --policy');
+    throw new ConfigError(configFile, { section: p.name === '' ? 'policy' : `policy.${p.name}`, key: 'file' }, `cannot read ${file}`);
+  }
+  return { source: text, chunkName: file };
 }

@@ -3,11 +3,15 @@
  *
  *   [policy]
  *   file = ./policy.lua          ; optional, relative to this file
+ *   [policy.strict]              ; a named policy, served under /policy/strict/
+ *   file = ./strict.lua
+ *   [state]
+ *   dir = /var/lib/trustix-vote  ; what must survive a restart
  *   [query]
  *   timeout = 5                  ; seconds per request
  *   deadline = 60                ; seconds per run
  *   [log.cache-a]
- *   kind = binary-cache
+ *   kind = binary-cache          ; a kind from logs/registry.ts, which reads its own keys
  *   url = http://127.0.0.1:8081
  *   key = cache-a-1:BASE64=
  *   weight = 1                   ; optional
@@ -16,16 +20,17 @@
  * weakens a policy.
  */
 import { dirname, resolve } from 'node:path';
-import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
+import { LOG_KINDS, type KeyReader, type LogConfig, type Registry } from '../logs/index.ts';
+import { cacheUrl } from '../logs/index.ts';
 import { ConfigError } from './errors.ts';
 import { readIni, type IniSection } from './ini.ts';
 
-export interface LogConfig {
+export type { LogConfig } from '../logs/index.ts';
+
+/** A policy file, or the built-in strict majority when `file` is absent; the default policy is named ''. */
+export interface PolicyConfig {
   readonly name: string;
-  readonly kind: 'binary-cache';
-  readonly url: string;
-  readonly key: PublicKey;
-  readonly weight: number;
+  readonly file?: string;
 }
 
 export interface QueryConfig {
@@ -47,13 +52,16 @@ export interface ServeConfig {
 
 export interface Config {
   readonly file: string;
-  readonly policyFile?: string;
+  /** The default policy first, then the named ones in file order. */
+  readonly policies: readonly PolicyConfig[];
+  readonly stateDir: string;
   readonly query: QueryConfig;
   readonly logs: readonly LogConfig[];
   readonly serve: ServeConfig;
   readonly upstreams?: readonly string[];
 }
 
+export const DEFAULT_STATE_DIR = '/var/lib/trustix-vote';
 export const DEFAULT_QUERY: QueryConfig = { timeoutMs: 5_000, deadlineMs: 60_000, concurrency: 128, perLog: 32, retries: 2 };
 export const DEFAULT_SERVE: ServeConfig = {
   listen: '127.0.0.1:37515',
@@ -64,18 +72,20 @@ export const DEFAULT_SERVE: ServeConfig = {
 };
 
 /** `file` is used for messages and to resolve relative paths; `text` is its content. */
-export function parseConfig(text: string, file: string): Config {
+export function parseConfig(text: string, file: string, registry: Registry = LOG_KINDS): Config {
   const sections = readIni(text, file);
   const get = (name: string) => sections.find((s) => s.name === name);
   for (const s of sections) {
-    if (!/^(policy|query|serve|upstream|log\..+)$/.test(s.name)) {
-      throw new ConfigError(file, { section: s.name, line: s.line }, 'unknown section (expected policy, query, serve, upstream or log.NAME)');
+    if (!/^(policy|query|serve|upstream|state|log\..+|policy\..+)$/.test(s.name)) {
+      throw new ConfigError(file, { section: s.name, line: s.line }, 'unknown section (expected policy, policy.NAME, query, serve, upstream, state or log.NAME)');
     }
   }
   const base = dirname(resolve(file));
-  const policy = new Reader(file, get('policy'));
-  const policyFile = policy.optional('file', (v) => resolve(base, v));
-  policy.done();
+  const policies = [policyOf(file, '', get('policy'), base)];
+  for (const s of sections.filter((x) => x.name.startsWith('policy.'))) policies.push(policyOf(file, checkName(file, s, 'policy.'), s, base));
+  const st = new Reader(file, get('state'));
+  const stateDir = st.optional('dir', (v) => resolve(base, v)) ?? DEFAULT_STATE_DIR;
+  st.done();
   const q = new Reader(file, get('query'));
   const query: QueryConfig = {
     timeoutMs: q.number('timeout', DEFAULT_QUERY.timeoutMs / 1000, 0.001, 3600) * 1000,
@@ -85,16 +95,17 @@ export function parseConfig(text: string, file: string): Config {
     retries: q.integer('retries', DEFAULT_QUERY.retries, 0, 10),
   };
   q.done();
-  const logs = sections.filter((s) => s.name.startsWith('log.')).map((s) => parseLog(file, s));
+  const logs = sections.filter((s) => s.name.startsWith('log.')).map((s) => parseLog(file, s, registry));
   if (logs.length === 0) throw new ConfigError(file, {}, 'no [log.NAME] section: configure at least one log to vote');
   checkDistinctKeys(file, logs);
   const serve = parseServe(file, get('serve'), base);
   const up = new Reader(file, get('upstream'));
-  const upstreams = up.optional('urls', (v) => v.split(/[\s,]+/).filter(Boolean).map((u) => httpUrl(u, file, 'upstream', 'urls')));
+  const upstreams = up.optional('urls', (v) => v.split(/[\s,]+/).filter(Boolean).map(cacheUrl));
   up.done();
   return {
     file,
-    ...(policyFile !== undefined && { policyFile }),
+    policies,
+    stateDir,
     query,
     logs,
     serve,
@@ -102,21 +113,36 @@ export function parseConfig(text: string, file: string): Config {
   };
 }
 
-function parseLog(file: string, s: IniSection): LogConfig {
-  const name = s.name.slice('log.'.length);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new ConfigError(file, { section: s.name, line: s.line }, 'a log name may hold letters, digits, ".", "_" and "-"');
+function checkName(file: string, s: IniSection, prefix: string): string {
+  const name = s.name.slice(prefix.length);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    throw new ConfigError(file, { section: s.name, line: s.line }, `a ${prefix.slice(0, -1)} name may hold letters, digits, ".", "_" and "-" (at most 64)`);
   }
+  return name;
+}
+
+function policyOf(file: string, name: string, s: IniSection | undefined, base: string): PolicyConfig {
   const r = new Reader(file, s);
-  const kind = r.required('kind', (v): 'binary-cache' => {
-    if (v !== 'binary-cache') throw new Error(`unknown kind "${v}" (supported: binary-cache)`);
+  const policyFile = r.optional('file', (v) => resolve(base, v));
+  r.done();
+  if (name !== '' && policyFile === undefined) throw new ConfigError(file, { section: `policy.${name}`, ...(s && { line: s.line }), key: 'file' }, 'missing: a named policy needs its Lua file');
+  return { name, ...(policyFile !== undefined && { file: policyFile }) };
+}
+
+/** The keys every log has; the kind (logs/registry.ts) reads the rest. */
+function parseLog(file: string, s: IniSection, registry: Registry): LogConfig {
+  const name = checkName(file, s, 'log.');
+  const r = new Reader(file, s);
+  const kindName = r.required('kind', (v) => {
+    if (!registry.has(v)) throw new Error(`unknown kind "${v}" (supported: ${[...registry.keys()].join(', ')})`);
     return v;
   });
-  const url = r.required('url', (v) => httpUrl(v, file, s.name, 'url'));
-  const key = r.required('key', (v) => parsePublicKey(v));
+  const kind = registry.get(kindName);
+  if (kind === undefined) throw new TypeError('unreachable');
   const weight = r.number('weight', 1, 0, 1e6);
+  const own = kind.parse(r);
   r.done();
-  return { name, kind, url, key, weight };
+  return { name, kind: kindName, weight, ...own };
 }
 
 function parseServe(file: string, s: IniSection | undefined, base: string): ServeConfig {
@@ -144,7 +170,7 @@ function checkDistinctKeys(file: string, logs: readonly LogConfig[]): void {
   const byKey = new Map<string, string>();
   for (const log of logs) {
     // The same key under another name is still the same builder.
-    const raw = Buffer.from(log.key.raw).toString('base64');
+    const raw = Buffer.from(log.identity).toString('base64');
     const other = byKey.get(raw);
     if (other !== undefined) {
       throw new ConfigError(file, { section: `log.${log.name}`, key: 'key' },
@@ -154,19 +180,8 @@ function checkDistinctKeys(file: string, logs: readonly LogConfig[]): void {
   }
 }
 
-function httpUrl(v: string, file: string, section: string, key: string): string {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    throw new ConfigError(file, { section, key }, `"${v}" is not a URL`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(file, { section, key }, `"${v}" is not an http(s) URL`);
-  return v.replace(/\/+$/, '');
-}
-
 /** Reads one section's keys, remembering which were used so leftovers are errors. */
-class Reader {
+class Reader implements KeyReader {
   private readonly used = new Set<string>();
   constructor(private readonly file: string, private readonly section: IniSection | undefined) {}
 

@@ -9,7 +9,7 @@
 import { dirname, resolve } from 'node:path';
 import { parse } from 'ini';
 import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
-import type { LogConfig } from './config.ts';
+import { binaryCache, type LogConfig } from '../logs/index.ts';
 import { ConfigError } from './errors.ts';
 
 export type ReadFile = (path: string) => string | undefined;
@@ -76,12 +76,13 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
       skipped.push(`${sub}: no trusted-public-keys entry named ${url.hostname}-N`);
       continue;
     }
-    if (logs.some((l) => l.key.text === key.text)) {
+    if (logs.some((l) => Buffer.from(l.identity).equals(key.raw))) {
       skipped.push(`${sub}: signs with the same key as another substituter`);
       continue;
     }
     const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
-    logs.push({ name, kind: 'binary-cache', url: sub.replace(/\?.*$/, '').replace(/\/+$/, ''), key, weight: 1 });
+    const base = sub.replace(/\?.*$/, '').replace(/\/+$/, '');
+    logs.push({ name, kind: binaryCache.kind, weight: 1, settings: { url: base, key }, identity: key.raw, upstream: base });
   }
   return { logs, skipped };
 }

@@ -1,64 +1,91 @@
 /**
- * The query engine: for each store path, ask every log in parallel, build the
- * Ballot and let the policy decide. It walks closures through the logs' References
- * when asked to, merges duplicate work (one in-flight ballot per path), and turns
- * whatever has not answered by the run deadline into faults.
+ * The query engine. Collecting is apart from deciding: for each store path it asks
+ * every log in parallel and collects the answers into a Ballot; any number of
+ * policies then decide over that one ballot. It walks closures through the logs'
+ * References when asked to, merges duplicate work (one ballot per path of a run),
+ * tells the observer every answer and decision, and turns whatever has not answered
+ * by the run's deadline into faults (the logs do, through the signal).
  */
+import type { Answer, Ballot, Claim, Question } from '../claims.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
 import type { Policy } from '../vote/policy.ts';
-import type { Answer, Ballot, Claim, Decision } from '../vote/types.ts';
-import { pathOfAnswers } from './path.ts';
-
-export interface Decided {
-  readonly decision: Decision;
-  readonly ballot: Ballot;
-}
+import type { Decision } from '../vote/types.ts';
+import type { Observer } from './observer.ts';
+import { againstChosen, choosePath } from './path.ts';
 
 /** Called with each verified vote as it arrives, before the path is decided. */
 export type OnVote = (claim: Claim) => void;
 
-export interface Engine {
-  /** Ballots and decides one path whose full name is known. */
-  decide(path: StorePath, signal: AbortSignal, onVote?: OnVote): Promise<Decided>;
-  /** Learns the path from the logs; undefined when no log has a narinfo for it. */
-  decideHashPart(hashPart: HashPart, signal: AbortSignal, onVote?: OnVote): Promise<Decided | undefined>;
-  /**
-   * Decides every path in `roots`, and with `walk` every path their voted References
-   * lead to (the winner's when trusted, every voter's otherwise).
-   */
-  decideAll(roots: readonly StorePath[], opts: { walk: boolean; signal: AbortSignal; maxPaths?: number }): Promise<Decided[]>;
+/** A policy and the name it is known by ('' for the default). */
+export interface NamedPolicy {
+  readonly name: string;
+  readonly policy: Policy;
 }
 
-export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy; ops: Ops }): Engine {
-  const { logs, policy, ops } = opts;
+export interface Engine {
+  /** Every log's answer about a path whose full name is known. */
+  collect(path: StorePath, signal: AbortSignal, onVote?: OnVote): Promise<Ballot>;
+  /**
+   * Every log's answer about the path with this hash part, its name learned from the
+   * logs that answer by hash part; undefined when none of them names it.
+   */
+  collectHashPart(hashPart: HashPart, signal: AbortSignal, onVote?: OnVote): Promise<Ballot | undefined>;
+  /** One policy's decision over a collected ballot, told to the observer. */
+  decide(ballot: Ballot, policy: NamedPolicy): Decision;
+  /**
+   * Decides every path in `roots`, and with `walk` every path their voted References
+   * lead to (the winner's when trusted, every voter's otherwise). Ballots are dropped
+   * once decided; only the decisions are kept.
+   */
+  decideAll(roots: readonly StorePath[], opts: { walk: boolean; signal: AbortSignal; policy: NamedPolicy; maxPaths?: number }): Promise<Decision[]>;
+}
 
-  async function ask(hashPart: HashPart, expected: StorePath | undefined, signal: AbortSignal, onVote?: OnVote): Promise<Answer[]> {
-    return Promise.all(logs.map(async (log) => {
-      const answer = await log.query(hashPart, expected, signal);
-      if (onVote !== undefined && answer.outcome === 'vote') onVote(answer.claim);
-      return answer;
+export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; observer?: Observer }): Engine {
+  const { logs, ops, observer } = opts;
+  const byHashPart = logs.flatMap((l, i) => (l.addressing === 'hash-part' ? [i] : []));
+  const byPath = logs.flatMap((l, i) => (l.addressing === 'store-path' ? [i] : []));
+
+  async function ask(i: number, q: Question, signal: AbortSignal, onVote?: OnVote): Promise<Answer> {
+    const log = logs[i] as LogSource;
+    const answer = await log.query(q, signal);
+    observer?.answered?.(log.name, q, answer);
+    if (onVote !== undefined && answer.outcome === 'vote') onVote(answer.claim);
+    return answer;
+  }
+
+  async function askAll(indexes: readonly number[], q: Question, into: Answer[], signal: AbortSignal, onVote?: OnVote): Promise<void> {
+    await Promise.all(indexes.map(async (i) => {
+      into[i] = await ask(i, q, signal, onVote);
     }));
   }
 
-  function judge(ballot: Ballot): Decided {
-    return { ballot, decision: policy.decide(ballot) };
-  }
-
   const engine: Engine = {
-    async decide(path, signal, onVote) {
-      return judge({ path, answers: await ask(hashPartOf(path), path, signal, onVote) });
+    async collect(path, signal, onVote) {
+      const answers = await Promise.all(logs.map((_, i) => ask(i, { hashPart: hashPartOf(path), path }, signal, onVote)));
+      return { path, answers };
     },
 
-    async decideHashPart(hashPart, signal, onVote) {
-      const resolved = pathOfAnswers(await ask(hashPart, undefined, signal, onVote));
-      return resolved && judge(resolved);
+    async collectHashPart(hashPart, signal, onVote) {
+      const answers: Answer[] = new Array<Answer>(logs.length);
+      await askAll(byHashPart, { hashPart }, answers, signal, onVote);
+      const path = choosePath(answers);
+      if (path === undefined) return undefined;
+      for (const i of byHashPart) answers[i] = againstChosen(answers[i] as Answer, path);
+      if (byPath.length > 0) await askAll(byPath, { hashPart, path }, answers, signal, onVote);
+      return { path, answers };
     },
 
-    async decideAll(roots, { walk, signal, maxPaths = 200_000 }) {
+    decide(ballot, { name, policy }) {
+      const decision = policy.decide(ballot);
+      observer?.decided?.(decision, ballot, name);
+      return decision;
+    },
+
+    async decideAll(roots, { walk, signal, policy, maxPaths = 200_000 }) {
       const seen = new Set<StorePath>();
-      const results: Decided[] = [];
+      const results: Decision[] = [];
       const pending = new Set<Promise<void>>();
       let done = 0;
       const visit = (path: StorePath): void => {
@@ -69,11 +96,12 @@ export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy;
           return;
         }
         seen.add(path);
-        const task = engine.decide(path, signal).then((d) => {
-          results.push(d);
+        const task = engine.collect(path, signal).then((ballot) => {
+          const decision = engine.decide(ballot, policy);
+          results.push(decision);
           done += 1;
           ops.log({ kind: 'progress', done, total: seen.size, phase: 'voting' });
-          if (walk) for (const ref of referencesToWalk(d)) visit(ref);
+          if (walk) for (const ref of referencesToWalk(ballot, decision)) visit(ref);
         });
         pending.add(task);
         void task.finally(() => pending.delete(task));
@@ -86,7 +114,7 @@ export function createEngine(opts: { logs: readonly LogSource[]; policy: Policy;
   return engine;
 }
 
-function referencesToWalk({ decision, ballot }: Decided): StorePath[] {
+function referencesToWalk(ballot: Ballot, decision: Decision): StorePath[] {
   const refs = new Set<StorePath>();
   for (const a of ballot.answers) {
     if (a.outcome !== 'vote') continue;

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
-import type { HttpRequest, HttpResponse, TextResponse } from '../ops.ts';
+import { NetError, type BytesResponse, type HttpRequest, type HttpResponse, type NetFailure, type TextResponse } from '../ops.ts';
 
 // undici's index also loads fetch, WebSocket, EventSource, mocks and the cache API:
 // 8 MB of RSS that serve, with its 150 MB peak target, never uses. These two modules
@@ -18,19 +18,40 @@ const request = load('undici/lib/api/api-request.js') as (this: Dispatcher, opts
 
 type Overdue = ReturnType<typeof createOverdue>;
 
-function isUndiciTimeout(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-}
-
 const SWEEP_MS = 100;
 
-function timeoutAfter(ms: number | undefined): Error {
-  return Object.assign(new Error(`no answer within ${(ms ?? 0) / 1000} s`), { name: 'TimeoutError' });
+function timeoutAfter(ms: number | undefined, cause?: unknown): NetError {
+  return new NetError('timeout', `no answer within ${(ms ?? 0) / 1000} s`, { cause });
 }
 
-function abortError(reason: unknown): Error {
-  return reason instanceof Error ? reason : Object.assign(new Error('aborted'), { name: 'AbortError', cause: reason });
+function abortError(reason: unknown): NetError {
+  return new NetError('aborted', reason instanceof Error ? reason.message : 'aborted', { cause: reason });
+}
+
+const FAILURES: Record<string, [NetFailure, string]> = {
+  ECONNREFUSED: ['refused', 'connection refused'],
+  EHOSTUNREACH: ['unreachable', 'host unreachable'],
+  ENETUNREACH: ['unreachable', 'network unreachable'],
+  ENOTFOUND: ['unreachable', 'host not found'],
+  EAI_AGAIN: ['unreachable', 'host name lookup failed'],
+  ECONNRESET: ['reset', 'connection reset'],
+  EPIPE: ['reset', 'connection reset'],
+  UND_ERR_SOCKET: ['closed', 'connection closed by the server'],
+  UND_ERR_CONNECT_TIMEOUT: ['timeout', 'connect timed out'],
+  UND_ERR_HEADERS_TIMEOUT: ['timeout', 'no headers in time'],
+  UND_ERR_BODY_TIMEOUT: ['timeout', 'body stalled'],
+};
+
+/** undici's and Node's errors as the NetError every core understands. */
+export function toNetError(e: unknown, timeoutMs?: number): NetError {
+  if (e instanceof NetError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  const known = typeof code === 'string' ? FAILURES[code] : undefined;
+  if (known?.[0] === 'timeout' && code !== 'UND_ERR_CONNECT_TIMEOUT') return timeoutAfter(timeoutMs, e);
+  if (known !== undefined) return new NetError(known[0], known[1], { cause: e });
+  if (e instanceof Error && e.name === 'AbortError') return new NetError('aborted', e.message, { cause: e });
+  const message = e instanceof Error ? (e.message.split('\n')[0] ?? e.name) : String(e);
+  return new NetError('other', message, { cause: e });
 }
 
 /**
@@ -39,11 +60,12 @@ function abortError(reason: unknown): Error {
  * with the whole body, over maxBytes, at the request's time (one sweep watches all),
  * or when the run's signal aborts.
  */
-function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse> {
+function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<BytesResponse> {
   return new Promise((resolve, reject) => {
     const signal = lightSignal(req.signal);
     const chunks: Buffer[] = [];
     let status = 0;
+    let contentType: string | null = null;
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
     let watched: Watched | undefined;
@@ -56,18 +78,19 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
     const fail = (e: Error) => {
       if (done) return;
       settle();
-      reject(isUndiciTimeout(e) ? Object.assign(timeoutAfter(req.timeoutMs), { cause: e }) : e);
+      reject(toNetError(e, req.timeoutMs));
     };
     const stop = (e: Error) => (controller === undefined ? fail(e) : controller.abort(e));
     const onAbort = () => stop(abortError(signal.reason));
-    const tooLarge = () => new BodyTooLargeError(`response body is over ${req.maxBytes} bytes`);
+    const tooLarge = () => new NetError('too-large', `response body is over ${req.maxBytes} bytes`);
     if (signal.aborted) return reject(abortError(signal.reason));
     signal.once('abort', onAbort);
     if (req.timeoutMs !== undefined) watched = overdue.watch(performance.now() + req.timeoutMs, () => stop(timeoutAfter(req.timeoutMs)));
     const { origin, path } = splitUrl(url);
     try {
       agent.dispatch({
-        origin, path, method: 'GET', headers: req.headers ?? {},
+        origin, path, method: req.method ?? 'GET', headers: req.headers ?? {},
+        ...(req.body !== undefined && { body: req.body }),
         ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
       }, {
         onRequestStart(c) {
@@ -77,10 +100,11 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
         },
         onResponseStart(c, statusCode, headers) {
           status = statusCode;
-          if (status === 200 && Number(headers['content-length']) > req.maxBytes) c.abort(tooLarge());
+          const type = headers['content-type'];
+          contentType = typeof type === 'string' ? type : null;
+          if (Number(headers['content-length']) > req.maxBytes) c.abort(tooLarge());
         },
         onResponseData(c, chunk) {
-          if (status !== 200) return;
           size += chunk.length;
           if (size > req.maxBytes) c.abort(tooLarge());
           else chunks.push(chunk);
@@ -88,7 +112,7 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
         onResponseEnd() {
           if (done) return;
           settle();
-          resolve({ status, text: status === 200 ? Buffer.concat(chunks).toString('utf8') : '' });
+          resolve({ status, contentType, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
         },
         onResponseError: (_c, e) => fail(e),
       });
@@ -96,6 +120,10 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
       fail(e instanceof Error ? e : new Error(String(e)));
     }
   });
+}
+
+function utf8(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 }
 
 /** "http://host:port/a/b?c" → origin and path, as undici's dispatch takes them. */
@@ -127,13 +155,10 @@ function lightSignal(signal: AbortSignal): Emitted {
   return e;
 }
 
-export class BodyTooLargeError extends Error {
-  readonly code = 'BODY_TOO_LARGE';
-}
-
 export interface HttpClient {
   fetch(url: string, req: HttpRequest): Promise<HttpResponse>;
   fetchText(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<TextResponse>;
+  fetchBytes(url: string, req: HttpRequest & { readonly maxBytes: number }): Promise<BytesResponse>;
   close(): Promise<void>;
 }
 
@@ -156,9 +181,10 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
         method: req.method ?? 'GET',
         headers: req.headers ?? {},
         signal: lightSignal(req.signal),
+        ...(req.body !== undefined && { body: req.body }),
         ...(req.timeoutMs !== undefined && { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }),
       }).catch((e: unknown) => {
-        throw isUndiciTimeout(e) ? Object.assign(timeoutAfter(req.timeoutMs), { cause: e }) : e;
+        throw toNetError(e, req.timeoutMs);
       });
       const body = res.body;
       return {
@@ -177,7 +203,8 @@ export function createHttpClient(opts: { connections: number; connectTimeoutMs?:
         },
       };
     },
-    fetchText: (url, req) => readWhole(agent, overdue, url, req),
+    fetchText: (url, req) => readWhole(agent, overdue, url, req).then((r) => ({ status: r.status, text: utf8(r.bytes) })),
+    fetchBytes: (url, req) => readWhole(agent, overdue, url, req),
     close: async () => {
       overdue.stop();
       await agent.close();

@@ -1,7 +1,8 @@
 /**
- * A log that refuses connections should cost one failure, not one timeout per path
- * of the closure: after a few consecutive connection failures the log is treated as
- * down for a cool-down period and answers fault at once.
+ * A log that refuses connections or never answers should cost a few failures, not
+ * one timeout per path of the closure: after a few consecutive such failures the
+ * log is treated as down for a cool-down period and answers fault at once. The
+ * first question after the cool-down goes through; its answer decides.
  */
 export interface Health {
   /** The reason the log is considered down, or undefined when it may be asked. */
@@ -16,10 +17,11 @@ export function createHealth(opts: { threshold: number; coolDownMs: number }): H
   let last = '';
   return {
     down(now) {
-      return now < until ? `log is down (${last})` : undefined;
+      return now < until ? `log is down (${last}); asking again in ${Math.ceil((until - now) / 1000)} s` : undefined;
     },
     ok() {
       consecutive = 0;
+      until = -Infinity;
     },
     failed(reason, now) {
       consecutive += 1;

@@ -11,10 +11,10 @@ import { formatCacheInfo, NixFormatError, parseHashPart, type HashPart } from '.
 import type { Ops } from '../ops.ts';
 import type { Metrics } from './metrics.ts';
 import { route, type Route } from './routes.ts';
-import type { Verdicts } from './verdicts.ts';
+import type { Answered, Offers } from './offers.ts';
 
 export interface HandlerOptions {
-  readonly verdicts: Verdicts;
+  readonly offers: Offers;
   readonly ops: Ops;
   readonly metrics: Metrics;
   readonly priority: number;
@@ -61,11 +61,12 @@ export function createHandler(o: HandlerOptions): Handler {
     const head = req.method === 'HEAD';
     switch (r.kind) {
       case 'cache-info':
+        if (!o.offers.hasPolicy(r.policy)) return noPolicy(r.policy);
         return reply(formatCacheInfo({ storeDir: '/nix/store', wantMassQuery: true, priority: o.priority }), 'text/x-nix-cache-info', 'public, max-age=300');
       case 'narinfo':
-        return narinfo(parseHashPart(r.hashPart));
+        return narinfo(parseHashPart(r.hashPart), r.policy);
       case 'nar':
-        return nar(parseHashPart(r.hashPart), r.narHash, r.upstream, head, req.signal);
+        return nar(parseHashPart(r.hashPart), r.policy, r.narHash, r.upstream, head, req.signal);
       case 'metrics':
         return reply(await o.metrics.registry.metrics(), o.metrics.registry.contentType, 'no-store');
       case 'health':
@@ -75,15 +76,18 @@ export function createHandler(o: HandlerOptions): Handler {
     }
   }
 
-  async function narinfo(hashPart: HashPart): Promise<Reply> {
-    const served = await o.verdicts.forHashPart(hashPart);
+  async function narinfo(hashPart: HashPart, policy: string): Promise<Reply> {
+    const answered = o.offers.forHashPart(hashPart, policy);
+    if (answered === undefined) return noPolicy(policy);
+    const served = await answered;
     if (served.narinfo === undefined) return text(404, `${served.why}\n`);
     return reply(served.narinfo, 'text/x-nix-narinfo', served.wouldReject ? 'no-store' : 'public, max-age=60');
   }
 
-  async function nar(hashPart: HashPart, narHash: string, upstream: number, head: boolean, signal: AbortSignal): Promise<Reply> {
-    const served = await o.verdicts.forHashPart(hashPart);
-    const source = served.nars.get(`${narHash}-${upstream}`);
+  async function nar(hashPart: HashPart, policy: string, narHash: string, upstream: number, head: boolean, signal: AbortSignal): Promise<Reply> {
+    const answered: Answered | undefined = await o.offers.forHashPart(hashPart, policy);
+    if (answered === undefined) return noPolicy(policy);
+    const source = answered.nars.get(`${narHash}-${upstream}`);
     if (source === undefined) return text(404, 'no such NAR has won a vote here\n');
     // No overall limit: a large NAR may take long; a stalled one or a client that left ends it.
     const res = await o.ops.fetch(`${source.baseUrl}/${source.url}`, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
@@ -120,6 +124,11 @@ function pathOf(target: string): string {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   return path.startsWith('/') ? path : path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+}
+
+/** A policy name no one configured: the substituter URL is wrong, so say so (Nix builds locally). */
+function noPolicy(name: string): Reply {
+  return text(404, `no policy named "${name}" is configured here ([policy.${name}] in the config)\n`);
 }
 
 function reply(body: string, contentType: string, cacheControl: string): Reply {

@@ -4,20 +4,20 @@
  * a URL on this server's own nar/ route, and a signature by this server's key over
  * the fingerprint of what won the vote. Pure: a function of the vote and the key.
  */
-import { fingerprint, formatNarInfo, hashPartOf, signFingerprint, type FingerprintSigner, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
-import type { Claim } from '../vote/types.ts';
+import type { Upstream } from '../claims.ts';
+import { fingerprint, formatNarInfo, hashPartOf, signFingerprint, type FingerprintSigner, type NarInfo, type PathFacts, type SecretKey } from '../nixfmt/index.ts';
 import { narUrl } from './routes.ts';
 
 export interface Source {
   /** Index into the server's upstream list; part of the NAR URL. */
   readonly index: number;
   readonly baseUrl: string;
-  readonly narinfo: NarInfo;
+  readonly upstream: Upstream;
 }
 
-export function servedNarInfo(winner: Claim, source: Source, key: SecretKey, sign: FingerprintSigner = signFingerprint): string {
-  const up = source.narinfo;
-  const facts = { storePath: winner.path, narHash: winner.narHash, narSize: winner.narSize, references: winner.references };
+export function servedNarInfo(winner: PathFacts, source: Source, key: SecretKey, sign: FingerprintSigner = signFingerprint): string {
+  const up = source.upstream;
+  const facts = { path: winner.path, narHash: winner.narHash, narSize: winner.narSize, references: winner.references };
   const info: NarInfo = {
     ...facts,
     url: narUrl(hashPartOf(winner.path), winner.narHash, source.index, up.compression),

@@ -1,18 +1,18 @@
 /**
- * What may be served for a decided path: the narinfo text and the NARs
+ * What may be offered to Nix for a decided path: the narinfo text and the NARs
  * (NarHash × upstream) the nar/ route may stream, kept small: a daemon caches
  * thousands of these. Only the voted facts are served:
  * NarHash, NarSize and References from the vote; `Deriver` only when every backer
  * names the same one; `CA` never, since no signature covers it and a wrong one makes
  * Nix abort instead of building.
  */
-import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type FingerprintSigner, type HashPart, type NarInfo, type SecretKey } from '../nixfmt/index.ts';
-import type { Decided } from '../engine/engine.ts';
+import type { Ballot, Claim, Upstream } from '../claims.ts';
+import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type FingerprintSigner, type HashPart, type PathFacts, type SecretKey } from '../nixfmt/index.ts';
 import type { Ops } from '../ops.ts';
-import type { Claim } from '../vote/types.ts';
+import type { Decision } from '../vote/types.ts';
 import { servedNarInfo, type Source } from './narinfo.ts';
 
-export interface Serveable {
+export interface Offer {
   /** The narinfo to answer with; undefined means 404. */
   readonly narinfo: string | undefined;
   /** The NARs the nar/ route may stream, keyed by `${narHash}-${upstreamIndex}`. */
@@ -27,7 +27,7 @@ export interface NarSource {
   readonly url: string;
 }
 
-export interface ServeableOptions {
+export interface OfferOptions {
   readonly ops: Ops;
   readonly key: SecretKey;
   /** How the key signs (libsodium when it loads); node:crypto by default. */
@@ -37,11 +37,9 @@ export interface ServeableOptions {
   readonly timeoutMs: number;
 }
 
-const NOTHING: Serveable = { narinfo: undefined, nars: new Map(), wouldReject: false };
+export const NOTHING: Offer = { narinfo: undefined, nars: new Map(), wouldReject: false };
 
-export async function serveable(o: ServeableOptions, decided: Decided | undefined, signal: AbortSignal): Promise<Serveable> {
-  if (decided === undefined) return NOTHING;
-  const { decision, ballot } = decided;
+export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decision, signal: AbortSignal): Promise<Offer> {
   const claims = ballot.answers.flatMap((a) => (a.outcome === 'vote' ? [a.claim] : []));
   const backers = decision.verdict === 'trusted' ? claims.filter((c) => c.narHash === decision.narHash) : [];
   const chosen = backers[0] ?? (o.mode === 'report' ? claims[0] : undefined);
@@ -49,34 +47,41 @@ export async function serveable(o: ServeableOptions, decided: Decided | undefine
   const sources = await sourcesFor(o, chosen, claims, signal);
   const first = sources[0];
   if (first === undefined) return NOTHING;
-  const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url: s.narinfo.url }]));
+  const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url: s.upstream.narUrl }]));
   return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };
 }
 
-function votedFacts(chosen: Claim, backers: readonly Claim[]): Claim {
-  const facts: Claim = { log: chosen.log, path: chosen.path, narHash: chosen.narHash, narSize: chosen.narSize, references: chosen.references };
+function votedFacts(chosen: Claim, backers: readonly Claim[]): PathFacts {
+  const facts: PathFacts = { path: chosen.path, narHash: chosen.narHash, narSize: chosen.narSize, references: chosen.references };
   const { deriver } = chosen;
   const agreed = deriver !== undefined && backers.every((b) => b.deriver === deriver);
   return agreed ? { ...facts, deriver } : facts;
 }
 
 /** Upstreams holding exactly this NarHash for this path, in configured order. */
-async function sourcesFor(o: ServeableOptions, chosen: Claim, claims: readonly Claim[], signal: AbortSignal): Promise<Source[]> {
+async function sourcesFor(o: OfferOptions, chosen: Claim, claims: readonly Claim[], signal: AbortSignal): Promise<Source[]> {
   const found = await Promise.all(o.upstreams.map(async (baseUrl, index): Promise<Source | undefined> => {
     const known = claims.find((c) => c.upstream?.url === baseUrl);
-    const narinfo = known?.upstream?.narinfo ?? (await fetchNarInfo(o, baseUrl, hashPartOf(chosen.path), signal));
-    return narinfo !== undefined && narinfo.narHash === chosen.narHash && narinfo.storePath === chosen.path
-      ? { index, baseUrl, narinfo }
-      : undefined;
+    if (known?.upstream !== undefined) {
+      return known.narHash === chosen.narHash && known.path === chosen.path ? { index, baseUrl, upstream: known.upstream } : undefined;
+    }
+    return fetchUpstream(o, baseUrl, hashPartOf(chosen.path), chosen, signal).then((upstream) => upstream && { index, baseUrl, upstream });
   }));
   return found.filter((s) => s !== undefined);
 }
 
 /** An upstream that is not a log: its narinfo needs no signature, only the voted NarHash. */
-async function fetchNarInfo(o: ServeableOptions, baseUrl: string, hashPart: HashPart, signal: AbortSignal): Promise<NarInfo | undefined> {
+async function fetchUpstream(o: OfferOptions, baseUrl: string, hashPart: HashPart, chosen: Claim, signal: AbortSignal): Promise<Upstream | undefined> {
   try {
     const res = await o.ops.fetchText(`${baseUrl}/${hashPart}.narinfo`, { signal, timeoutMs: o.timeoutMs, maxBytes: MAX_NARINFO_BYTES });
-    return res.status === 200 ? parseNarInfo(res.text) : undefined;
+    if (res.status !== 200) return undefined;
+    const info = parseNarInfo(res.text);
+    if (info.narHash !== chosen.narHash || info.path !== chosen.path) return undefined;
+    return {
+      url: baseUrl, narUrl: info.url, compression: info.compression,
+      ...(info.fileHash !== undefined && { fileHash: info.fileHash }),
+      ...(info.fileSize !== undefined && { fileSize: info.fileSize }),
+    };
   } catch {
     return undefined;
   }

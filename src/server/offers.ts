@@ -1,48 +1,60 @@
 /**
- * Decisions as the server keeps them: voted once per hash part, shared by concurrent
- * requests, kept in a bounded LRU with a TTL, and voted ahead of Nix through the
- * closure. Untrusted and unknown answers are kept only briefly: a later vote may
- * change them. Only what may be served is kept, not ballots or parsed narinfos: about
- * a kilobyte per path.
+ * Offers as the server keeps them: one ballot collected per hash part and shared by
+ * every policy and concurrent request, one offer per (policy, hash part) kept in a
+ * bounded LRU with a TTL, and paths voted ahead of Nix through the closure.
+ * Untrusted and unknown answers are kept only briefly: a later vote may change
+ * them. Only what may be served is kept, not ballots or parsed narinfos: about a
+ * kilobyte per path.
  */
-import { setMaxListeners } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
+import type { Ballot, Claim } from '../claims.ts';
+import type { Engine, NamedPolicy } from '../engine/engine.ts';
+import type { Observer } from '../engine/observer.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
-import type { Decided, Engine } from '../engine/engine.ts';
-import type { Ops } from '../ops.ts';
-import type { Claim, Decision } from '../vote/types.ts';
-import { serveable, type Serveable, type ServeableOptions } from './serveable.ts';
+import type { Decision } from '../vote/types.ts';
+import { makeOffer, NOTHING, type Offer, type OfferOptions } from './offer.ts';
 
-/** What the server answers for one hash part, and all its cache keeps. */
-export interface Verdict extends Serveable {
+/** What the server answers for one hash part under one policy, and all its cache keeps. */
+export interface Answered extends Offer {
   /** Why, in one line: the body of a 404. */
   readonly why: string;
 }
 
-/** A fresh vote, with what the decision log and prefetch need. */
-export interface Served extends Verdict {
+/** A fresh offer, with what the decision log and metrics need. */
+export interface OfferMade extends Answered {
+  readonly policy: string;
   readonly decision: Decision | undefined;
-  /** The winner's references: what Nix will ask for next. */
-  readonly references: readonly StorePath[];
   readonly ms: number;
 }
 
-export interface VerdictOptions extends ServeableOptions {
+export interface OffersOptions extends OfferOptions {
   readonly engine: Engine;
+  /** The default policy is named ''; named ones answer under /policy/<name>/. */
+  readonly policies: readonly NamedPolicy[];
   readonly cacheSize: number;
   readonly ttlMs: number;
   readonly deadlineMs: number;
-  readonly onDecided: (served: Served) => void;
+  /** Told every fresh offer; the engine tells the same observer each answer and decision. */
+  readonly observer: ServeObserver;
+  /** Vote ahead of Nix through the closure (on unless a test switches it off). */
+  readonly prefetch?: boolean;
 }
 
-export interface Verdicts {
-  forHashPart(hashPart: HashPart): Promise<Verdict>;
+/** serve's observer: the engine's events, and what was offered to Nix for each decision. */
+export interface ServeObserver extends Observer {
+  offered?(made: OfferMade): void;
+}
+
+export interface Offers {
+  hasPolicy(name: string): boolean;
+  /** Undefined when no such policy is configured. */
+  forHashPart(hashPart: HashPart, policy?: string): Promise<Answered> | undefined;
   /** Votes these paths in the background so Nix's next requests find them decided. */
-  prefetch(paths: readonly StorePath[]): void;
+  prefetch(paths: readonly StorePath[], policy?: string): void;
 }
 
-const UNTRUSTED_TTL_MS = 10_000;
+export const UNTRUSTED_TTL_MS = 10_000;
 /** Paths voted in the background at once; Nix's own requests never wait behind them. */
 const PREFETCH_LANE = 32;
 /** Paths waiting to be prefetched; beyond this they are dropped (Nix will ask anyway). */
@@ -50,105 +62,134 @@ const PREFETCH_QUEUE = 10_000;
 /** A claim listing more references than this is not followed before the vote. */
 const SPECULATE_MAX_REFS = 2000;
 const CACHE_BYTES = 64 * 1024 * 1024;
+/** With several policies, a ballot is kept this long for the others to decide over. */
+const BALLOT_SHARE_MS = 30_000;
 
-export function createVerdicts(o: VerdictOptions): Verdicts {
+export function createOffers(o: OffersOptions): Offers {
+  const policies = new Map(o.policies.map((p) => [p.name, p]));
+  const clock = { now: () => o.ops.now() };
   // Both bounds through maxSize: every entry is charged at least CACHE_BYTES/cacheSize,
   // so there are never more than cacheSize of them. lru-cache's `max` would instead
   // allocate ~50 bytes per possible entry up front (5 MB for the default 100,000).
   const floor = Math.ceil(CACHE_BYTES / Math.max(1, o.cacheSize));
-  const cache = new LRUCache<string, Verdict>({
-    maxSize: CACHE_BYTES,
-    sizeCalculation: (v) => Math.max(floor, sizeOf(v)),
-  });
+  const cache = new LRUCache<string, Answered>({ maxSize: CACHE_BYTES, sizeCalculation: (v) => Math.max(floor, sizeOf(v)), perf: clock, ttlResolution: 0 });
   const caching = o.cacheSize > 0 && o.ttlMs > 0;
-  const inflight = new Map<string, Promise<Verdict>>();
+  const inflight = new Map<string, Promise<Answered>>();
+  const ballots = createBallots(o, clock);
   const queued = new Set<string>();
   const lane = pLimit(PREFETCH_LANE);
-  const deadline = sharedDeadline(o);
 
   /** Nix asks by hash part, and so does prefetch: a caller never names the path for the logs. */
-  function get(hashPart: HashPart, speculate: boolean): Promise<Verdict> {
-    const hit = cache.get(hashPart);
+  function get(policy: NamedPolicy, hashPart: HashPart, speculate: boolean): Promise<Answered> {
+    const key = `${policy.name}/${hashPart}`;
+    const hit = cache.get(key);
     if (hit !== undefined) return Promise.resolve(hit);
-    const running = inflight.get(hashPart);
+    const running = inflight.get(key);
     if (running !== undefined) return running;
-    const task = vote(hashPart, speculate).then((served) => {
-      const trusted = served.decision?.verdict === 'trusted';
-      const kept: Verdict = { narinfo: served.narinfo, nars: served.nars, wouldReject: served.wouldReject, why: served.why };
-      if (caching) cache.set(hashPart, kept, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
-      o.onDecided(served);
-      if (trusted) prefetch(served.references);
+    const task = vote(policy, hashPart, speculate).then((made) => {
+      const trusted = made.decision?.verdict === 'trusted';
+      const kept: Answered = { narinfo: made.narinfo, nars: made.nars, wouldReject: made.wouldReject, why: made.why };
+      if (caching) cache.set(key, kept, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
+      o.observer.offered?.(made);
+      if (trusted) prefetch(made.references, policy);
       return kept;
-    }).finally(() => inflight.delete(hashPart));
-    inflight.set(hashPart, task);
+    }).finally(() => inflight.delete(key));
+    inflight.set(key, task);
     return task;
   }
 
-  async function vote(hashPart: HashPart, speculate: boolean): Promise<Served> {
+  async function vote(policy: NamedPolicy, hashPart: HashPart, speculate: boolean): Promise<OfferMade & { references: readonly StorePath[] }> {
     const t0 = o.ops.now();
-    const signal = deadline();
-    // Nix walks a closure level by level. For a path Nix itself asked for, start on the
-    // next level as soon as the first verified vote names it, one level only: the
-    // rest of the walk follows trusted winners, so a liar cannot drive a crawl.
-    let ahead = !speculate;
-    const onVote = (claim: Claim) => {
-      if (ahead || claim.references.length > SPECULATE_MAX_REFS) return;
-      ahead = true;
-      prefetch(claim.references);
-    };
-    const decided = await o.engine.decideHashPart(hashPart, signal, onVote);
-    const s = await serveable(o, decided, signal);
-    return { ...s, why: whyOf(decided?.decision, s), decision: decided?.decision, references: winnerReferences(decided), ms: o.ops.now() - t0 };
+    const deadline = o.ops.deadline(o.deadlineMs);
+    try {
+      // Nix walks a closure level by level. For a path Nix itself asked for, start on the
+      // next level as soon as the first verified vote names it, one level only: the
+      // rest of the walk follows trusted winners, so a liar cannot drive a crawl.
+      let ahead = !speculate || o.prefetch === false;
+      const onVote = (claim: Claim) => {
+        if (ahead || claim.references.length > SPECULATE_MAX_REFS) return;
+        ahead = true;
+        prefetch(claim.references, policy);
+      };
+      const ballot = await ballots.collect(hashPart, deadline.signal, onVote);
+      const base = { policy: policy.name, ms: 0, references: [] as readonly StorePath[] };
+      if (ballot === undefined) return { ...base, ...NOTHING, why: 'no log knows this path', decision: undefined, ms: o.ops.now() - t0 };
+      const decision = o.engine.decide(ballot, policy);
+      const offer = await makeOffer(o, ballot, decision, deadline.signal);
+      return { ...offer, policy: policy.name, why: whyOf(decision, offer), decision, references: winnerClaimReferences(ballot, decision), ms: o.ops.now() - t0 };
+    } finally {
+      deadline.clear();
+    }
   }
 
-  function prefetch(paths: readonly StorePath[]): void {
+  function prefetch(paths: readonly StorePath[], policy: NamedPolicy): void {
+    if (o.prefetch === false) return;
     for (const p of paths) {
       const hp = hashPartOf(p);
-      if (queued.size >= PREFETCH_QUEUE || cache.has(hp) || inflight.has(hp) || queued.has(hp)) continue;
-      queued.add(hp);
+      const key = `${policy.name}/${hp}`;
+      if (queued.size >= PREFETCH_QUEUE || cache.has(key) || inflight.has(key) || queued.has(key)) continue;
+      queued.add(key);
       void lane(() => {
-        queued.delete(hp);
-        return get(hp, false);
+        queued.delete(key);
+        return get(policy, hp, false);
       }).catch(() => undefined);
     }
   }
 
-  return { forHashPart: (hashPart) => get(hashPart, true), prefetch };
+  return {
+    hasPolicy: (name) => policies.has(name),
+    forHashPart(hashPart, name = '') {
+      const policy = policies.get(name);
+      return policy && get(policy, hashPart, true);
+    },
+    prefetch(paths, name = '') {
+      const policy = policies.get(name);
+      if (policy !== undefined) prefetch(paths, policy);
+    },
+  };
 }
 
-function whyOf(d: Decision | undefined, s: Serveable): string {
-  if (d === undefined) return 'no log knows this path';
+/**
+ * Ballots by hash part: one collection in flight per hash part, and with several
+ * policies, kept briefly so each policy decides over the same answers.
+ */
+function createBallots(o: OffersOptions, clock: { now(): number }) {
+  const shared = o.policies.length > 1;
+  const recent = new LRUCache<HashPart, Ballot | 'none'>({ max: shared ? 4096 : 1, ttl: BALLOT_SHARE_MS, perf: clock, ttlResolution: 0 });
+  const inflight = new Map<HashPart, Promise<Ballot | undefined>>();
+  return {
+    collect(hashPart: HashPart, signal: AbortSignal, onVote: (c: Claim) => void): Promise<Ballot | undefined> {
+      const kept = shared ? recent.get(hashPart) : undefined;
+      if (kept !== undefined) return Promise.resolve(kept === 'none' ? undefined : kept);
+      const running = inflight.get(hashPart);
+      if (running !== undefined) return running;
+      const task = o.engine.collectHashPart(hashPart, signal, onVote).then((b) => {
+        if (shared) recent.set(hashPart, b ?? 'none');
+        return b;
+      }).finally(() => inflight.delete(hashPart));
+      inflight.set(hashPart, task);
+      return task;
+    },
+  };
+}
+
+function whyOf(d: Decision, s: Offer): string {
   if (d.verdict === 'trusted' && s.narinfo === undefined) return `${d.reason}, but no upstream serves ${d.narHash}`;
   return d.reason;
 }
 
-/** Bytes a cached verdict holds, roughly: strings are UTF-16, each object ~100 bytes. */
-function sizeOf(v: Verdict): number {
+/** Bytes a cached offer holds, roughly: strings are UTF-16, each object ~100 bytes. */
+function sizeOf(v: Answered): number {
   let n = 200 + 2 * ((v.narinfo?.length ?? 0) + v.why.length);
   for (const [k, s] of v.nars) n += 150 + 2 * (k.length + s.url.length);
   return n;
 }
 
-function winnerReferences(decided: Decided | undefined): StorePath[] {
-  if (decided === undefined || decided.decision.verdict !== 'trusted') return [];
-  const { decision, ballot } = decided;
+/** The winner's references: what Nix will ask for next. */
+function winnerClaimReferences(ballot: Ballot, decision: Decision): StorePath[] {
+  if (decision.verdict !== 'trusted') return [];
   for (const a of ballot.answers) {
     if (a.outcome === 'vote' && a.claim.narHash === decision.narHash) return a.claim.references.filter((r) => r !== decision.path);
   }
   return [];
-}
-
-/** One deadline signal per 50 ms of arrivals: an AbortSignal.timeout per vote costs real time. */
-function sharedDeadline(o: { ops: Ops; deadlineMs: number }): () => AbortSignal {
-  let until = -Infinity;
-  let signal = AbortSignal.timeout(o.deadlineMs);
-  return () => {
-    const now = o.ops.now();
-    if (now > until) {
-      until = now + 50;
-      signal = AbortSignal.timeout(o.deadlineMs);
-      setMaxListeners(0, signal);
-    }
-    return signal;
-  };
 }

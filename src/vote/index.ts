@@ -1,5 +1,5 @@
 /** Voting on store paths: the policy sandbox, the tally into Decisions, sample ballots. */
-export type { Answer, Ballot, Claim, Decision, LogInfo, LogName, Upstream, Verdict } from './types.ts';
+export type { Decision, Verdict } from './types.ts';
 export { DEFAULT_BUDGET, DEFAULT_POLICY_SOURCE, PolicyLoadError, loadPolicy } from './policy.ts';
 export type { LoadPolicyOptions, Policy } from './policy.ts';
 export { abbreviate, agreementProblem, buildDecision, trustedReason, untrustedReason } from './tally.ts';

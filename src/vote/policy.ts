@@ -24,7 +24,8 @@ import { installBuiltins } from './lua/builtins.ts';
 import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
 import { agreementProblem, buildDecision, trustedReason, untrustedReason } from './tally.ts';
-import type { Ballot, Decision, LogInfo } from './types.ts';
+import type { Ballot, LogInfo } from '../claims.ts';
+import type { Decision } from './types.ts';
 
 export interface Policy {
   readonly logs: readonly LogInfo[];

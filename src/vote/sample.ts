@@ -13,7 +13,7 @@
  */
 import { isNixFormatError, parseNarHash, parseStorePath } from '../nixfmt/index.ts';
 import type { StorePath } from '../nixfmt/index.ts';
-import type { Answer, Ballot, Claim, LogInfo } from './types.ts';
+import { fault, miss, type Answer, type Ballot, type Claim, type FaultKind, type LogInfo, type MissKind } from '../claims.ts';
 
 export class SampleError extends Error {
   readonly code = 'SAMPLE_INVALID';
@@ -89,6 +89,7 @@ function parseClaim(o: Obj, at: string, log: string, path: StorePath): Claim {
   const references = arr(o['references'] ?? [], `${at}.references`).map((r, k) => nixfmt(parseStorePath, r, `${at}.references[${k}]`));
   const claim: { -readonly [K in keyof Claim]: Claim[K] } = {
     log,
+    proof: { kind: 'sample' },
     path,
     narHash: nixfmt(parseNarHash, o['narHash'], `${at}.narHash`),
     narSize,
@@ -100,17 +101,29 @@ function parseClaim(o: Obj, at: string, log: string, path: StorePath): Claim {
 }
 
 function parseAnswer(v: unknown, at: string, log: string, path: StorePath): Answer {
-  const o = obj(v, at, ['outcome', 'reason', 'narHash', 'narSize', 'references', 'deriver', 'ca']);
+  const o = obj(v, at, ['outcome', 'kind', 'reason', 'narHash', 'narSize', 'references', 'deriver', 'ca']);
   const outcome = o['outcome'] ?? 'vote';
   if (outcome === 'miss' || outcome === 'fault') {
-    const extra = Object.keys(o).find((k) => k !== 'outcome' && k !== 'reason');
+    const extra = Object.keys(o).find((k) => k !== 'outcome' && k !== 'reason' && k !== 'kind');
     if (extra !== undefined) throw new SampleError(`${at}.${extra}`, `a ${outcome} carries no ${extra}`);
     const reason = o['reason'] === undefined ? (outcome === 'miss' ? 'not in sample' : 'fault') : str(o['reason'], `${at}.reason`);
-    return { outcome, reason };
+    return outcome === 'miss' ? miss(kindOf(o, at, MISS_KINDS, 'not-found'), reason) : fault(kindOf(o, at, FAULT_KINDS, 'internal'), reason);
   }
   if (outcome !== 'vote') throw new SampleError(`${at}.outcome`, 'expected "vote", "miss" or "fault"');
-  if (o['reason'] !== undefined) throw new SampleError(`${at}.reason`, 'a vote carries no reason');
+  if (o['reason'] !== undefined || o['kind'] !== undefined) throw new SampleError(`${at}.${o['kind'] !== undefined ? 'kind' : 'reason'}`, 'a vote carries no reason');
   return { outcome: 'vote', claim: parseClaim(o, at, log, path) };
+}
+
+const MISS_KINDS: readonly MissKind[] = ['not-found', 'other-key', 'unknown-path'];
+const FAULT_KINDS: readonly FaultKind[] = ['timeout', 'deadline', 'unreachable', 'connection', 'log-down', 'http-status',
+  'too-large', 'malformed', 'wrong-path', 'name-conflict', 'bad-signature', 'equivocation', 'rollback', 'inconsistent-head',
+  'bad-head-signature', 'bad-inclusion-proof', 'bad-consistency-proof', 'value-digest-mismatch', 'internal'];
+
+/** The answer's `kind`; without one, a `reason` that names a kind is taken as it (`"reason": "timeout"`). */
+function kindOf<K extends string>(o: Obj, at: string, kinds: readonly K[], dflt: K): K {
+  const given = o['kind'] ?? (kinds.includes(o['reason'] as K) ? o['reason'] : dflt);
+  if (!kinds.includes(given as K)) throw new SampleError(`${at}.kind`, `expected one of ${kinds.join(', ')}`);
+  return given as K;
 }
 
 function parseBallot(v: unknown, i: number, logs: readonly LogInfo[]): Ballot {
@@ -122,7 +135,7 @@ function parseBallot(v: unknown, i: number, logs: readonly LogInfo[]): Ballot {
     path,
     answers: logs.map((l): Answer => {
       const a = answers[l.name];
-      return a === undefined ? { outcome: 'miss', reason: 'not in sample' } : parseAnswer(a, member(`${at}.answers`, l.name), l.name, path);
+      return a === undefined ? miss('not-found', 'not in sample') : parseAnswer(a, member(`${at}.answers`, l.name), l.name, path);
     }),
   };
 }

@@ -9,7 +9,8 @@
  * With no winner every vote is listed under `disagree`, since none was accepted.
  */
 import type { NarHash } from '../nixfmt/index.ts';
-import type { Answer, Ballot, Claim, Decision, LogInfo, LogName } from './types.ts';
+import type { Answer, Ballot, Claim, LogInfo, LogName } from '../claims.ts';
+import type { Decision } from './types.ts';
 
 export function abbreviate(h: string): string {
   const colon = h.indexOf(':');
@@ -37,8 +38,8 @@ function countOutcome(ballot: Ballot, outcome: Answer['outcome']): number {
 export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: NarHash | undefined, reason: string): Decision {
   const agree: LogName[] = [];
   const disagree: { log: LogName; narHash: NarHash }[] = [];
-  const missing: LogName[] = [];
-  const faults: { log: LogName; reason: string }[] = [];
+  const missing: Decision['missing'][number][] = [];
+  const faults: Decision['faults'][number][] = [];
   for (let i = 0; i < ballot.answers.length; i++) {
     const a = ballot.answers[i] as Answer;
     const log = (logs[i] as LogInfo).name;
@@ -46,9 +47,9 @@ export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: 
       if (a.claim.narHash === winner) agree.push(log);
       else disagree.push({ log, narHash: a.claim.narHash });
     } else if (a.outcome === 'miss') {
-      missing.push(log);
+      missing.push({ log, kind: a.kind, reason: a.reason });
     } else {
-      faults.push({ log, reason: a.reason });
+      faults.push({ log, kind: a.kind, reason: a.reason });
     }
   }
   const path = ballot.path;

@@ -1,3 +1,4 @@
+import type { CacheSettings } from '../../src/logs/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../src/config/config.ts';
@@ -15,9 +16,9 @@ describe('config file', () => {
       `[policy]\nfile = ./policy.lua          ; optional\n[query]\ntimeout = 5\ndeadline = 60\n${log('cache-a')}weight = 2\n${log('cache.nixos.org', keyB, 'https://cache.nixos.org/')}`,
       '/etc/trustix-vote/config.ini',
     );
-    assert.equal(c.policyFile, '/etc/trustix-vote/policy.lua');
+    assert.deepEqual(c.policies, [{ name: '', file: '/etc/trustix-vote/policy.lua' }]);
     assert.equal(c.query.timeoutMs, 5000);
-    assert.deepEqual(c.logs.map((l) => [l.name, l.weight, l.url]), [['cache-a', 2, 'http://127.0.0.1:8081'], ['cache.nixos.org', 1, 'https://cache.nixos.org']]);
+    assert.deepEqual(c.logs.map((l) => [l.name, l.weight, l.upstream]), [['cache-a', 2, 'http://127.0.0.1:8081'], ['cache.nixos.org', 1, 'https://cache.nixos.org']]);
     assert.equal(c.serve.mode, 'enforce');
   });
 
@@ -60,7 +61,7 @@ describe('nix.conf', () => {
     const s = parseNixConf(files['/etc/nix/nix.conf']!, '/etc/nix/nix.conf', (p) => files[p]);
     assert.equal(s.get('substituters'), 'https://cache.nixos.org/ http://127.0.0.1:8081');
     const { logs, skipped } = logsFromNixConf(s, 'nix.conf');
-    assert.deepEqual(logs.map((l) => [l.name, l.url, l.key.name]), [
+    assert.deepEqual(logs.map((l) => [l.name, l.upstream, (l.settings as CacheSettings).key.name]), [
       ['cache.nixos.org', 'https://cache.nixos.org', 'cache.nixos.org-1'],
       ['127.0.0.1', 'http://127.0.0.1:8081', '127.0.0.1-1'],
     ]);

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Answer, Question } from '../../src/claims.ts';
 import { createEngine } from '../../src/engine/engine.ts';
-import { pathOfAnswers } from '../../src/engine/path.ts';
+import type { Observer } from '../../src/engine/observer.ts';
+import { againstChosen, choosePath } from '../../src/engine/path.ts';
 import { hashPartOf } from '../../src/nixfmt/index.ts';
+import type { Decision } from '../../src/vote/types.ts';
 import { claim, fakeLog, fakeOps, hash, majority, path } from './fakes.ts';
 
 const lib = path('lib', 1);
 const app = path('app', 2);
 const evil = path('evil-dep', 3);
+const run = () => new AbortController().signal;
 
 describe('engine', () => {
   it('walks the closure through the winner\'s References only', async () => {
@@ -16,68 +20,104 @@ describe('engine', () => {
       fakeLog('b', [claim(app, '1', [lib]), claim(lib, '2')]),
       fakeLog('c', [claim(app, '9', [evil]), claim(evil, '3')]),
     ];
-    const engine = createEngine({ logs, policy: majority(logs), ops: fakeOps() });
-    const out = await engine.decideAll([app], { walk: true, signal: new AbortController().signal });
-    assert.deepEqual(out.map((d) => d.decision.path).sort(), [app, lib].sort());
-    assert.ok(out.every((d) => d.decision.verdict === 'trusted'));
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const out = await engine.decideAll([app], { walk: true, signal: run(), policy: majority(logs) });
+    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib].sort());
+    assert.ok(out.every((d) => d.verdict === 'trusted'));
     assert.ok(!logs[0]!.asked.includes(hashPartOf(evil)), 'a liar\'s references are not followed when it lost');
   });
 
   it('follows every voter\'s References when nothing won', async () => {
     const logs = [fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]), fakeLog('b', [claim(app, '9', [evil])])];
-    const engine = createEngine({ logs, policy: majority(logs), ops: fakeOps() });
-    const out = await engine.decideAll([app], { walk: true, signal: new AbortController().signal });
-    assert.deepEqual(out.map((d) => d.decision.path).sort(), [app, lib, evil].sort());
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const out = await engine.decideAll([app], { walk: true, signal: run(), policy: majority(logs) });
+    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib, evil].sort());
   });
 
   it('asks each log once per path, even when many paths share a dependency', async () => {
     const deps = [1, 2, 3, 4].map((i) => path(`top${i}`, 10 + i));
     const logs = [fakeLog('a', [...deps.map((d) => claim(d, '1', [lib])), claim(lib, '2')])];
-    const engine = createEngine({ logs, policy: majority(logs), ops: fakeOps() });
-    await engine.decideAll(deps, { walk: true, signal: new AbortController().signal });
+    const engine = createEngine({ logs, ops: fakeOps() });
+    await engine.decideAll(deps, { walk: true, signal: run(), policy: majority(logs) });
     assert.equal(logs[0]!.asked.filter((h) => h === hashPartOf(lib)).length, 1);
   });
 
   it('turns a hung log into faults at the deadline and still decides', async () => {
     const logs = [fakeLog('a', [claim(lib, '2')]), fakeLog('b', [claim(lib, '2')]), fakeLog('slow', [claim(lib, '2')])];
     logs[2]!.hang = new Promise(() => {});
-    const engine = createEngine({ logs, policy: majority(logs), ops: fakeOps() });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const [d] = await engine.decideAll([lib], { walk: false, signal: controller.signal });
-    assert.equal(d?.decision.verdict, 'trusted');
-    assert.deepEqual(d?.decision.faults, [{ log: 'slow', reason: 'no answer before the run deadline' }]);
+    const ops = fakeOps();
+    const engine = createEngine({ logs, ops });
+    const deadline = ops.deadline(30_000);
+    const decided = engine.decideAll([lib], { walk: false, signal: deadline.signal, policy: majority(logs) });
+    ops.advance(29_999);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(deadline.signal.aborted, false);
+    ops.advance(1);
+    const [d] = await decided;
+    assert.equal(d?.verdict, 'trusted');
+    assert.deepEqual(d?.faults, [{ log: 'slow', kind: 'deadline', reason: 'no answer before the run deadline' }]);
   });
 
   it('learns the full path from a hash part, and faults logs that name another path', () => {
     const other = path('app-renamed', 2);
-    const b = pathOfAnswers([
-      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'a' } },
-      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'b' } },
-      { outcome: 'vote', claim: { ...claim(other, '1'), log: 'c' } },
-      { outcome: 'miss', reason: 'no narinfo' },
-    ]);
-    assert.equal(b?.path, app);
-    assert.equal(b?.answers[2]?.outcome, 'fault');
-    assert.equal(pathOfAnswers([{ outcome: 'miss', reason: 'x' }]), undefined);
+    const answers: Answer[] = [
+      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'a', proof: { kind: 'sample' } } },
+      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'b', proof: { kind: 'sample' } } },
+      { outcome: 'vote', claim: { ...claim(other, '1'), log: 'c', proof: { kind: 'sample' } } },
+      { outcome: 'miss', kind: 'not-found', reason: 'no narinfo' },
+    ];
+    const chosen = choosePath(answers);
+    assert.equal(chosen, app);
+    assert.deepEqual(againstChosen(answers[2]!, app), { outcome: 'fault', kind: 'name-conflict', reason: `names ${other} where most logs name ${app}` });
+    assert.equal(choosePath([{ outcome: 'miss', kind: 'not-found', reason: 'x' }]), undefined);
   });
 
-  it('decides a hash part Nix asks for', async () => {
+  it('collects a hash part Nix asks for, then any policy decides over it', async () => {
     const logs = [fakeLog('a', [claim(lib, '2')]), fakeLog('b', [claim(lib, '2')])];
-    const engine = createEngine({ logs, policy: majority(logs), ops: fakeOps() });
-    const d = await engine.decideHashPart(hashPartOf(lib), new AbortController().signal);
-    assert.equal(d?.decision.narHash, hash('2'));
-    assert.equal(await engine.decideHashPart(hashPartOf(app), new AbortController().signal), undefined);
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const ballot = await engine.collectHashPart(hashPartOf(lib), run());
+    assert.equal(ballot?.path, lib);
+    assert.equal(engine.decide(ballot!, majority(logs)).narHash, hash('2'));
+    assert.equal(await engine.collectHashPart(hashPartOf(app), run()), undefined);
+  });
+
+  it('asks a log that needs the full path only once another log has named it', async () => {
+    const byPath = fakeLog('trustix-like', [claim(lib, '2')], 'store-path');
+    const logs = [fakeLog('a', [claim(lib, '2')]), byPath];
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const ballot = await engine.collectHashPart(hashPartOf(lib), run());
+    assert.deepEqual(ballot?.answers.map((a) => a.outcome), ['vote', 'vote']);
+    assert.deepEqual(byPath.asked, [hashPartOf(lib)]);
+    // Nobody named `app`: the store-path log is never asked without a name.
+    assert.equal(await engine.collectHashPart(hashPartOf(app), run()), undefined);
+    assert.deepEqual(byPath.asked, [hashPartOf(lib)]);
+  });
+
+  it('tells one observer every answer and every decision', async () => {
+    const logs = [fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]), fakeLog('b', [claim(app, '1', [lib])])];
+    const answered: [string, Question, Answer['outcome']][] = [];
+    const decided: [Decision['path'], Decision['verdict'], string][] = [];
+    const observer: Observer = {
+      answered: (log, q, a) => void answered.push([log, q, a.outcome]),
+      decided: (d, b, policy) => {
+        assert.equal(b.path, d.path);
+        decided.push([d.path, d.verdict, policy]);
+      },
+    };
+    const engine = createEngine({ logs, ops: fakeOps(), observer });
+    await engine.decideAll([app], { walk: true, signal: run(), policy: { ...majority(logs), name: 'strict' } });
+    assert.equal(answered.length, 4);
+    assert.ok(answered.some(([log, q, o]) => log === 'b' && q.path === lib && o === 'miss'));
+    assert.deepEqual(decided.sort(), [[app, 'trusted', 'strict'], [lib, 'untrusted', 'strict']].sort());
   });
 });
 
 describe('a hash part two paths claim in equal numbers', () => {
   it('names no path at all', () => {
     const other = path('app-renamed', 2);
-    const b = pathOfAnswers([
-      { outcome: 'vote', claim: { ...claim(other, '1'), log: 'liar' } },
-      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'honest' } },
-    ]);
-    assert.equal(b, undefined);
+    assert.equal(choosePath([
+      { outcome: 'vote', claim: { ...claim(other, '1'), log: 'liar', proof: { kind: 'sample' } } },
+      { outcome: 'vote', claim: { ...claim(app, '1'), log: 'honest', proof: { kind: 'sample' } } },
+    ]), undefined);
   });
 });

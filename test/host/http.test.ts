@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHttpClient } from '../../src/host/http.ts';
+import { NetError } from '../../src/ops.ts';
 
 describe('http client', () => {
   let server: Server;
@@ -24,6 +25,11 @@ describe('http client', () => {
         return void res.end('x'.repeat(1000));
       }
       if (path === '/hang') return;
+      if (path === '/echo') {
+        const parts: Buffer[] = [];
+        req.on('data', (c: Buffer) => parts.push(c));
+        return void req.on('end', () => res.writeHead(400, { 'content-type': 'application/proto' }).end(Buffer.concat([Buffer.from(req.method ?? ''), ...parts])));
+      }
       if (path === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-length': '2' }).end('ok'), 300);
       if (path === '/count') {
         counted += 1;
@@ -50,16 +56,35 @@ describe('http client', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('fetchText: reads a small body whole; other statuses come without their body', async () => {
+  it('fetchText: reads a small body whole, whatever the status (protocols send errors in it)', async () => {
     const signal = new AbortController().signal;
     assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });
-    assert.deepEqual(await client.fetchText(`${base}/missing`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 404, text: '' });
+    assert.deepEqual(await client.fetchText(`${base}/missing`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 404, text: 'not found\n' });
+  });
+
+  it('fetchBytes: POSTs a byte body and reads a binary answer of any status', async () => {
+    const signal = new AbortController().signal;
+    const r = await client.fetchBytes(`${base}/echo`, { method: 'POST', body: new Uint8Array([0, 1, 255]), signal, timeoutMs: 1000, maxBytes: 100 });
+    assert.equal(r.status, 400);
+    assert.equal(r.contentType, 'application/proto');
+    assert.deepEqual([...r.bytes], [...Buffer.from('POST'), 0, 1, 255]);
+  });
+
+  it('names network failures with a NetError, not the client library\'s codes', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const e = await client.fetchText(`http://127.0.0.1:${port}/x`, { signal: new AbortController().signal, timeoutMs: 1000, maxBytes: 100 }).catch((x: unknown) => x);
+    assert.ok(e instanceof NetError);
+    assert.equal(e.failure, 'refused');
+    assert.equal(e.message, 'connection refused');
   });
 
   it('fetchText: refuses a body over maxBytes, with or without a length', async () => {
     const signal = new AbortController().signal;
     for (const p of ['/big', '/big-chunked']) {
-      await assert.rejects(client.fetchText(`${base}${p}`, { signal, timeoutMs: 1000, maxBytes: 1500 }), (e: Error & { code?: string }) => e.code === 'BODY_TOO_LARGE');
+      await assert.rejects(client.fetchText(`${base}${p}`, { signal, timeoutMs: 1000, maxBytes: 1500 }), (e) => e instanceof NetError && e.failure === 'too-large');
     }
     assert.equal((await client.fetchText(`${base}/big-chunked`, { signal, timeoutMs: 1000, maxBytes: 2000 })).text.length, 2000);
   });
@@ -67,7 +92,7 @@ describe('http client', () => {
   it('fetchText: ends a drip past the timeout, a server that never answers, and an aborted run', async () => {
     const t0 = performance.now();
     const signal = new AbortController().signal;
-    const isTimeout = (e: Error) => e.name === 'TimeoutError' && /no answer within 0.5 s/.test(e.message);
+    const isTimeout = (e: Error) => e instanceof NetError && e.failure === 'timeout' && /no answer within 0.5 s/.test(e.message);
     await assert.rejects(client.fetchText(url, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
     await assert.rejects(client.fetchText(`${base}/hang`, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
     assert.ok(performance.now() - t0 < 2000);

@@ -50,7 +50,7 @@ describe('check against real caches', { skip }, () => {
     const d = decisionsOf(r).get(f.build.paths.contested);
     assert.equal(d?.verdict, 'untrusted');
     assert.equal(d?.narHash, null);
-    assert.deepEqual(d?.missing, ['d']);
+    assert.deepEqual(d?.missing, [{ log: 'd', kind: 'not-found', reason: 'no narinfo (HTTP 404)' }]);
     assert.match(d?.reason ?? '', /\S/);
   });
 

@@ -110,8 +110,8 @@ export interface JsonDecision {
   narHash: string | null;
   agree: string[];
   disagree: { log: string; narHash: string }[];
-  missing: string[];
-  faults: { log: string; reason: string }[];
+  missing: { log: string; kind: string; reason: string }[];
+  faults: { log: string; kind: string; reason: string }[];
   reason: string;
 }
 

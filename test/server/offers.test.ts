@@ -1,37 +1,40 @@
-/** Decisions as serve keeps them: shared, cached, voted ahead of Nix, and only winners servable. */
+/** Offers as serve keeps them: shared, cached, voted ahead of Nix, only winners servable, per policy. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createEngine } from '../../src/engine/engine.ts';
-import { generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey, type StorePath } from '../../src/nixfmt/index.ts';
-import { createVerdicts, type Served } from '../../src/server/verdicts.ts';
-import type { Claim } from '../../src/vote/types.ts';
-import { claim, fakeLog, fakeOps, majority, path, type FakeLog } from '../engine/fakes.ts';
+import type { NamedPolicy } from '../../src/engine/engine.ts';
+import { generateSecretKey, hashPartOf, parseSecretKey, type StorePath } from '../../src/nixfmt/index.ts';
+import { createOffers, UNTRUSTED_TTL_MS, type OfferMade } from '../../src/server/offers.ts';
+import { claim, fakeLog, fakeOps, majority, path, type Facts, type FakeLog } from '../engine/fakes.ts';
 
 const key = parseSecretKey(generateSecretKey('verdicts-test-1').secret);
 const lib = path('lib', 1);
 const app = path('app', 2);
 
-/** A claim as a binary-cache log makes it: with the upstream narinfo it came from. */
-function upstreamClaim(url: string, p: StorePath, h: string, refs: StorePath[] = []): Omit<Claim, 'log'> {
-  const c = claim(p, h, refs);
-  const narinfo = parseNarInfo(`StorePath: ${p}\nURL: nar/x.nar.xz\nCompression: xz\nNarHash: ${c.narHash}\nNarSize: ${c.narSize}\nReferences: ${refs.map((r) => r.slice(11)).join(' ')}\n`);
-  return { ...c, upstream: { url, narinfo } };
+/** A claim as a binary-cache log makes it: with the upstream it came from. */
+function upstreamClaim(url: string, p: StorePath, h: string, refs: StorePath[] = []): Facts {
+  return { ...claim(p, h, refs), upstream: { url, narUrl: 'nar/x.nar.xz', compression: 'xz' } };
 }
 
-function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce', ttlMs = 60_000, cacheSize = 100) {
+interface Options { mode?: 'enforce' | 'report'; ttlMs?: number; cacheSize?: number; prefetch?: boolean; policies?: NamedPolicy[] }
+
+function setup(logs: FakeLog[], mode: 'enforce' | 'report' = 'enforce', ttlMs = 60_000, cacheSize = 100, more: Options = {}) {
   const ops = fakeOps();
-  const decided: Served[] = [];
-  const verdicts = createVerdicts({
-    engine: createEngine({ logs, policy: majority(logs), ops }),
+  const decided: OfferMade[] = [];
+  const verdicts = createOffers({
+    engine: createEngine({ logs, ops }),
+    policies: more.policies ?? [majority(logs)],
     ops, key, mode, upstreams: ['http://u0', 'http://u1', 'http://u2'],
-    cacheSize, ttlMs, deadlineMs: 5_000, timeoutMs: 1_000, onDecided: (s) => void decided.push(s),
+    cacheSize, ttlMs, deadlineMs: 5_000, timeoutMs: 1_000, observer: { offered: (s) => void decided.push(s) },
+    ...(more.prefetch !== undefined && { prefetch: more.prefetch }),
   });
-  return { verdicts, decided };
+  const ask = (p: StorePath, policy = '') => verdicts.forHashPart(hashPartOf(p), policy)!;
+  return { verdicts: { forHashPart: (h: Parameters<typeof verdicts.forHashPart>[0]) => verdicts.forHashPart(h)! }, decided, ops, ask };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
-describe('verdicts', () => {
+describe('offers', () => {
   it('serves a winner signed by serve, with NARs only from upstreams holding the winning hash', async () => {
     const logs = [
       fakeLog('a', [upstreamClaim('http://u0', app, '1')]),
@@ -137,5 +140,63 @@ describe('verdicts', () => {
     await verdicts.forHashPart(hashPartOf(app));
     await verdicts.forHashPart(hashPartOf(app));
     assert.equal(logs[0]!.asked.length, 2);
+  });
+
+  it('votes the next level while the first is still being voted, and not at all with prefetch off', async () => {
+    // b answers app only when released: app's vote is still running when lib is asked.
+    let release!: () => void;
+    const slow = fakeLog('b', [upstreamClaim('http://u1', app, '1', [lib]), upstreamClaim('http://u1', lib, '2')]);
+    slow.hang = new Promise((r) => (release = r));
+    const fast = fakeLog('a', [upstreamClaim('http://u0', app, '1', [lib]), upstreamClaim('http://u0', lib, '2')]);
+    const { ask } = setup([fast, slow]);
+    const pending = ask(app);
+    await tick();
+    assert.ok(fast.asked.includes(hashPartOf(lib)), "lib was asked on a's first vote for app, before app was decided");
+    release();
+    await pending;
+
+    const off = [fakeLog('a', [upstreamClaim('http://u0', app, '1', [lib]), upstreamClaim('http://u0', lib, '2')])];
+    const { ask: askOff, decided } = setup(off, 'enforce', 60_000, 100, { prefetch: false });
+    await askOff(app);
+    await tick();
+    assert.deepEqual(off[0]!.asked, [hashPartOf(app)], 'with prefetch off only what Nix asks for is voted');
+    assert.ok(!decided.some((d) => d.decision?.path === lib));
+  });
+
+  it('keeps an untrusted answer only for the short TTL, a trusted one for cache-ttl', async () => {
+    const logs = [fakeLog('a', [upstreamClaim('http://u0', app, '1'), upstreamClaim('http://u0', lib, '2')]), fakeLog('b', [upstreamClaim('http://u1', app, '1')])];
+    const { ask, ops } = setup(logs, 'enforce', 60_000, 100, { prefetch: false });
+    assert.equal((await ask(lib)).narinfo, undefined, 'lib: 1 of 2 is no majority');
+    assert.ok((await ask(app)).narinfo !== undefined);
+    const asked = () => logs[0]!.asked.length;
+    const before = asked();
+    ops.advance(UNTRUSTED_TTL_MS);
+    await ask(lib);
+    await ask(app);
+    assert.equal(asked(), before, 'both still cached up to the short TTL');
+    ops.advance(1);
+    await ask(lib);
+    assert.equal(asked(), before + 1, 'the untrusted answer expired and lib was voted again');
+    await ask(app);
+    assert.equal(asked(), before + 1, 'the trusted answer is kept');
+    ops.advance(60_000);
+    await ask(app);
+    assert.equal(asked(), before + 2, 'until cache-ttl');
+  });
+
+  it('decides several policies over one set of queries', async () => {
+    const logs = [fakeLog('a', [upstreamClaim('http://u0', app, '1')]), fakeLog('b', [upstreamClaim('http://u1', app, '1')]), fakeLog('c', [])];
+    const all = { name: 'all', policy: { ...majority(logs).policy, decide: (b: Parameters<ReturnType<typeof majority>['policy']['decide']>[0]) => {
+      const d = majority(logs).policy.decide(b);
+      return d.agree.length === logs.length ? d : { ...d, verdict: 'untrusted' as const, reason: 'not every log agrees' };
+    } } };
+    const { ask, decided } = setup(logs, 'enforce', 60_000, 100, { prefetch: false, policies: [majority(logs), all] });
+    const root = await ask(app);
+    const strict = await ask(app, 'all');
+    assert.ok(root.narinfo !== undefined, 'the default policy trusts 2 of 3');
+    assert.equal(strict.narinfo, undefined);
+    assert.equal(strict.why, 'not every log agrees');
+    assert.deepEqual(logs.map((l) => l.asked.length), [1, 1, 1], 'one query per log for both policies');
+    assert.deepEqual(decided.map((d) => d.policy), ['', 'all']);
   });
 });

@@ -1,26 +1,23 @@
 /** The server's pure parts and its fetch handler, driven with Request objects (no sockets). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Claim, Upstream } from '../../src/claims.ts';
 import {
-  checkNarInfoSig, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey, type NarInfo,
+  checkNarInfoSig, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey,
 } from '../../src/nixfmt/index.ts';
 import { createHandler, toFetch } from '../../src/server/handler.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
 import { servedNarInfo, type Source } from '../../src/server/narinfo.ts';
 import { route } from '../../src/server/routes.ts';
-import type { Verdict, Verdicts } from '../../src/server/verdicts.ts';
-import type { Claim } from '../../src/vote/types.ts';
+import type { Answered, Offers } from '../../src/server/offers.ts';
 import { claim, fakeOps, path } from '../engine/fakes.ts';
 
 const key = parseSecretKey(generateSecretKey('serve-test-1').secret);
 const lib = path('lib', 1);
 const app = path('app', 2);
-const winner: Claim = { ...claim(app, '1', [lib, app]), log: 'a' };
-const upstreamInfo: NarInfo = parseNarInfo(
-  `StorePath: ${app}\nURL: nar/abc.nar.xz\nCompression: xz\nFileHash: sha256:${'0'.repeat(52)}\nFileSize: 42\n` +
-  `NarHash: ${winner.narHash}\nNarSize: 100\nReferences: ${lib.slice(11)} ${app.slice(11)}\n`,
-);
-const source: Source = { index: 1, baseUrl: 'http://127.0.0.1:1', narinfo: upstreamInfo };
+const winner: Claim = { ...claim(app, '1', [lib, app]), log: 'a', proof: { kind: 'sample' } };
+const upstream: Upstream = { url: 'http://127.0.0.1:1', narUrl: 'nar/abc.nar.xz', compression: 'xz', fileHash: `sha256:${'0'.repeat(52)}`, fileSize: 42 };
+const source: Source = { index: 1, baseUrl: 'http://127.0.0.1:1', upstream };
 
 describe('routes', () => {
   for (const [method, p, want] of [
@@ -34,10 +31,17 @@ describe('routes', () => {
     ['GET', '/etc/passwd', 404],
     ['POST', '/nix-cache-info', 405],
     ['HEAD', '/metrics', 405],
+    ['GET', '/policy/strict/nix-cache-info', 'cache-info strict'],
+    ['GET', `/policy/strict/${hashPartOf(app)}.narinfo`, 'narinfo strict'],
+    ['GET', `/policy/strict/nar/${hashPartOf(app)}-${'0'.repeat(52)}-0.nar.xz`, 'nar strict'],
+    ['GET', '/policy/strict/metrics', 404],
+    ['GET', '/policy/../nix-cache-info', 404],
+    ['GET', '/policy//nix-cache-info', 404],
   ] as const) {
     it(`${method} ${p.slice(0, 50)} → ${want}`, () => {
       const r = route(method, p);
-      assert.deepEqual('route' in r ? r.route.kind : r.status, want);
+      const got = 'route' in r ? `${r.route.kind}${'policy' in r.route && r.route.policy !== '' ? ` ${r.route.policy}` : ''}` : r.status;
+      assert.deepEqual(got, want);
     });
   }
 });
@@ -57,7 +61,7 @@ describe('served narinfo', () => {
   });
 });
 
-function handlerWith(served: Partial<Verdict> | Error, upstream?: (url: string) => Response) {
+function handlerWith(served: Partial<Answered> | Error, upstream?: (url: string) => Response) {
   const ops = fakeOps();
   const fetched: string[] = [];
   ops.fetch = async (url) => {
@@ -71,20 +75,34 @@ function handlerWith(served: Partial<Verdict> | Error, upstream?: (url: string) 
     };
   };
   const prefetched: string[] = [];
-  const verdicts: Verdicts = {
-    forHashPart: async () => {
-      if (served instanceof Error) throw served;
-      return { narinfo: undefined, nars: new Map(), wouldReject: false, why: 'the vote was lost', ...served };
+  const offers: Offers = {
+    hasPolicy: (name) => name === '' || name === 'strict',
+    forHashPart: (_h, name = '') => {
+      if (name !== '' && name !== 'strict') return undefined;
+      if (served instanceof Error) return Promise.reject(served);
+      return Promise.resolve({ narinfo: undefined, nars: new Map(), wouldReject: false, why: `the vote was lost${name === '' ? '' : ` under ${name}`}`, ...served });
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
-  const plain = createHandler({ verdicts, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) });
+  const plain = createHandler({ offers, ops, metrics: createMetrics(), priority: 30, timeoutMs: 1000, report: () => ({ total: 0 }) });
   return { handler: toFetch(plain), plain, fetched, prefetched };
 }
 
 const get = (p: string, method = 'GET') => new Request(`http://127.0.0.1${p}`, { method });
 
 describe('handler', () => {
+  it('answers a named policy under /policy/<name>/, and names a policy nobody configured', async () => {
+    const { handler } = handlerWith({});
+    const named = await handler(get(`/policy/strict/${hashPartOf(app)}.narinfo`));
+    assert.equal(named.status, 404);
+    assert.equal(await named.text(), 'the vote was lost under strict\n');
+    assert.equal((await handler(get('/policy/strict/nix-cache-info'))).status, 200);
+    const nope = await handler(get(`/policy/nope/${hashPartOf(app)}.narinfo`));
+    assert.equal(nope.status, 404);
+    assert.match(await nope.text(), /no policy named "nope" is configured here \(\[policy\.nope\] in the config\)/);
+    assert.equal((await handler(get('/policy/nope/nix-cache-info'))).status, 404);
+  });
+
   it('answers nix-cache-info', async () => {
     const res = await handlerWith({}).handler(get('/nix-cache-info'));
     assert.equal(res.status, 200);

@@ -41,10 +41,11 @@ describe('what the policy sees', () => {
   });
   test('every configured log with its outcome', () => {
     const out = seen(
-      'local s = #l\nfor _, x in ipairs(l) do s = s .. " " .. x.name .. "/" .. x.weight .. "/" .. x.outcome .. "/" .. tostring(x.reason) end\nreturn nil, s',
+      'local s = #l\nfor _, x in ipairs(l) do s = s .. " " .. x.name .. "/" .. x.weight .. "/" .. x.outcome .. "/" .. tostring(x.reason) .. "/" .. tostring(x.detail) end\nreturn nil, s',
       X, 'miss', 'fault',
     );
-    assert.equal(out, '3 a/1/vote/nil b/1/miss/HTTP 404 c/1/fault/timeout');
+    // reason: the machine-readable kind a policy can test; detail: the line for people.
+    assert.equal(out, '3 a/1/vote/nil/nil b/1/miss/not-found/HTTP 404 c/1/fault/timeout/no answer within 5 s');
   });
   test('pairs, next, rawget and rawlen work on the read-only tables', () => {
     const out = seen(
@@ -103,7 +104,7 @@ describe('the ballot is read-only', () => {
     open.push(p);
     const first = p.decide(ballot(abc, X, 'miss', X));
     assert.equal(first.reason, `1 2 ${X} 2 miss`);
-    assert.deepEqual(first.missing, ['b']);
+    assert.deepEqual(first.missing.map((m) => m.log), ['b']);
     const second = p.decide(ballot(abc, Y, 'miss', Y));
     assert.equal(second.reason, `2 2 ${Y} 2 miss`);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { Policy } from '../../src/vote/policy.ts';
-import type { LogInfo } from '../../src/vote/types.ts';
+import type { LogInfo } from '../../src/claims.ts';
 import { X, Y, Z, ballot, fn, logs } from './fixtures.ts';
 import type { Spec } from './fixtures.ts';
 

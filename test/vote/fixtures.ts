@@ -3,7 +3,7 @@ import { parseNarHash, parseStorePath } from '../../src/nixfmt/index.ts';
 import type { NarHash, StorePath } from '../../src/nixfmt/index.ts';
 import { loadPolicy } from '../../src/vote/policy.ts';
 import type { Policy } from '../../src/vote/policy.ts';
-import type { Answer, Ballot, Claim, LogInfo } from '../../src/vote/types.ts';
+import type { Answer, Ballot, Claim, LogInfo } from '../../src/claims.ts';
 
 export const PATH = parseStorePath('/nix/store/0rnlhm6fhsp6qw748zyfyzw6fp6w9z6y-hello-2.12.1');
 export const REF_A = parseStorePath('/nix/store/8bgd4xc7njrj0g4g2dx5b6nl3rk2b7x4-glibc-2.39-52');
@@ -24,10 +24,10 @@ export function logs(...names: string[]): LogInfo[] {
 export type Spec = NarHash | 'miss' | 'fault' | Partial<Claim> & { narHash: NarHash };
 
 export function answer(log: string, spec: Spec, path: StorePath = PATH): Answer {
-  if (spec === 'miss') return { outcome: 'miss', reason: 'HTTP 404' };
-  if (spec === 'fault') return { outcome: 'fault', reason: 'timeout' };
+  if (spec === 'miss') return { outcome: 'miss', kind: 'not-found', reason: 'HTTP 404' };
+  if (spec === 'fault') return { outcome: 'fault', kind: 'timeout', reason: 'no answer within 5 s' };
   const claim = typeof spec === 'string' ? { narHash: spec } : spec;
-  return { outcome: 'vote', claim: { log, path, narSize: 1234, references: [REF_A], ...claim } };
+  return { outcome: 'vote', claim: { log, proof: { kind: 'sample' }, path, narSize: 1234, references: [REF_A], ...claim } };
 }
 
 /** One answer per configured log, in order. */

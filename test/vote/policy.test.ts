@@ -126,8 +126,8 @@ describe('the Decision', () => {
       narHash: X,
       agree: ['a', 'c'],
       disagree: [{ log: 'b', narHash: Y }],
-      missing: ['d'],
-      faults: [{ log: 'e', reason: 'timeout' }],
+      missing: [{ log: 'd', kind: 'not-found', reason: 'HTTP 404' }],
+      faults: [{ log: 'e', kind: 'timeout', reason: 'no answer within 5 s' }],
       reason: '2 of 5 logs agree; b voted otherwise',
     });
   });

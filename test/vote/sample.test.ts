@@ -47,11 +47,12 @@ describe('parseSample', () => {
     const [a, b, c, d] = ballots[0]?.answers ?? [];
     assert.deepEqual(a, {
       outcome: 'vote',
-      claim: { log: 'cache.nixos.org', path: PATH, narHash: X, narSize: 123, references: [REF_A], deriver: '/nix/store/1b9p07z77phvv2hf6gm9f28syp39f1ag-hello-2.12.1.drv' },
+      claim: { log: 'cache.nixos.org', proof: { kind: 'sample' }, path: PATH, narHash: X, narSize: 123, references: [REF_A], deriver: '/nix/store/1b9p07z77phvv2hf6gm9f28syp39f1ag-hello-2.12.1.drv' },
     });
-    assert.deepEqual(b, { outcome: 'vote', claim: { log: 'b', path: PATH, narHash: Y, narSize: 0, references: [] } });
-    assert.deepEqual(c, { outcome: 'fault', reason: 'timeout' });
-    assert.deepEqual(d, { outcome: 'miss', reason: 'not in sample' });
+    assert.deepEqual(b, { outcome: 'vote', claim: { log: 'b', proof: { kind: 'sample' }, path: PATH, narHash: Y, narSize: 0, references: [] } });
+    // A reason that names a fault kind is taken as the kind.
+    assert.deepEqual(c, { outcome: 'fault', kind: 'timeout', reason: 'timeout' });
+    assert.deepEqual(d, { outcome: 'miss', kind: 'not-found', reason: 'not in sample' });
   });
 
   test('errors name the JSON location', () => {

@@ -13,14 +13,14 @@ describe('buildDecision', () => {
     assert.equal('narHash' in d, false);
     assert.deepEqual(d.agree, []);
     assert.deepEqual(d.disagree, [{ log: 'a', narHash: X }, { log: 'b', narHash: Y }]);
-    assert.deepEqual(d.faults, [{ log: 'c', reason: 'timeout' }]);
+    assert.deepEqual(d.faults, [{ log: 'c', kind: 'timeout', reason: 'no answer within 5 s' }]);
     assert.equal(d.reason, 'why');
   });
   test('trusted: agree holds the winner\'s backers', () => {
     const d = buildDecision(ballot(abc, X, 'miss', X), abc, X, 'ok');
     assert.equal(d.narHash, X);
     assert.deepEqual(d.agree, ['a', 'c']);
-    assert.deepEqual(d.missing, ['b']);
+    assert.deepEqual(d.missing, [{ log: 'b', kind: 'not-found', reason: 'HTTP 404' }]);
   });
 });
 

@@ -5,7 +5,10 @@
  *   votes = { { log = "a", nar_hash = "sha256:0rnl…", nar_size = 123, weight = 1,
  *               references = { "/nix/store/…" }, deriver = "/nix/store/….drv", ca = nil }, … }
  *   logs  = { { name = "a", weight = 1, outcome = "vote" },
- *             { name = "b", weight = 1, outcome = "miss", reason = "404" }, … }
+ *             { name = "b", weight = 1, outcome = "miss", reason = "not-found", detail = "no narinfo (HTTP 404)" },
+ *             { name = "c", weight = 1, outcome = "fault", reason = "timeout", detail = "no answer within 5 s" }, … }
+ *
+ * A miss's or fault's `reason` is its machine-readable kind (../../claims.ts), `detail` the line for people.
  *
  * Every table is read-only (readonly.ts) and costs nothing per decision until a
  * field is read: a policy that only calls trustix.* built-ins never reads one, as
@@ -14,13 +17,13 @@
  */
 import { lua, to_jsstring } from 'fengari';
 import type { LuaState } from 'fengari';
-import type { Answer, Ballot, Claim, LogInfo } from '../types.ts';
+import type { Answer, Ballot, Claim, LogInfo } from '../../claims.ts';
 import { ReadOnlyTables } from './readonly.ts';
 import type { Key, RoSource } from './readonly.ts';
 import { DecisionStrings, internForever, pushRef } from './strings.ts';
 
 const VOTE_KEYS: readonly Key[] = ['log', 'nar_hash', 'nar_size', 'weight', 'references', 'deriver', 'ca'];
-const LOG_KEYS: readonly Key[] = ['name', 'weight', 'outcome', 'reason'];
+const LOG_KEYS: readonly Key[] = ['name', 'weight', 'outcome', 'reason', 'detail'];
 const NO_KEYS: readonly Key[] = [];
 
 function pushNumber(L: LuaState, n: number): void {
@@ -153,7 +156,8 @@ export class BallotView {
           case 'name': pushRef(L, this.nameRefs[i] as number); return true;
           case 'weight': pushNumber(L, info.weight); return true;
           case 'outcome': return a !== undefined && (pushRef(L, this.outcomeRefs[a.outcome]), true);
-          case 'reason': return a !== undefined && a.outcome !== 'vote' && (lua.lua_pushliteral(L, a.reason), true);
+          case 'reason': return a !== undefined && a.outcome !== 'vote' && (lua.lua_pushliteral(L, a.kind), true);
+          case 'detail': return a !== undefined && a.outcome !== 'vote' && (lua.lua_pushliteral(L, a.reason), true);
           default: return false;
         }
       },

@@ -1,0 +1,15 @@
+/**
+ * trustix-vote as a library: the formats Nix speaks, the claims logs make, the log
+ * kinds, the engine that collects ballots, and the Lua policy that decides them.
+ * Only re-exports; the command line is bin/trustix-vote (src/cli/main.ts).
+ */
+export * from './nixfmt/index.ts';
+export * from './claims.ts';
+export type { BytesResponse, Deadline, HttpRequest, HttpResponse, LogEvent, NetFailure, NixOps, Ops, StateStore, TextResponse } from './ops.ts';
+export { NetError } from './ops.ts';
+export * from './logs/index.ts';
+export { createEngine, type Engine, type NamedPolicy, type OnVote } from './engine/engine.ts';
+export { tee, type Observer } from './engine/observer.ts';
+export * from './vote/index.ts';
+export { parseConfig, type Config, type PolicyConfig, type QueryConfig, type ServeConfig } from './config/config.ts';
+export { ConfigError } from './config/errors.ts';
