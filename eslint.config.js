@@ -1,12 +1,31 @@
-// Lint rules that carry the architecture: pure folders import no I/O, and cores
-// never reach for the process, the network or the file system themselves.
+// Lint rules that carry the architecture: imports flow one way
+//   cli → server → engine → logs → vote → claims → nixfmt   (config → logs; host implements ops)
+// and cores never reach for the process, the network, the file system, timers or clocks
+// themselves: those come in through Ops (src/ops.ts), implemented in host/.
 import tseslint from 'typescript-eslint';
 
-const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:http', 'node:net', 'node:os', 'undici', 'execa'];
-const restrict = (extra = []) => ({
-  'no-restricted-imports': ['error', { paths: [...io, ...extra].map((name) => ({ name, message: 'I/O lives in host/, cli/ and server/node.ts; pass it in through Ops.' })) }],
-  'no-restricted-globals': ['error', { name: 'fetch', message: 'use Ops.fetch' }, { name: 'process', message: 'only cli/main.ts touches the process' }],
+const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:http', 'node:net', 'node:os', 'node:timers', 'node:timers/promises', 'node:perf_hooks', 'node:worker_threads', 'undici', 'execa'];
+const ioPaths = io.map((name) => ({ name, message: 'I/O lives in host/, cli/ and server/node.ts; pass it in through Ops.' }));
+
+/** Folders a core may not import, as import patterns relative to src/<folder>/. */
+const layer = (...forbidden) => forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`]);
+const importRules = (forbidden, message) => ({
+  'no-restricted-imports': ['error', { paths: ioPaths, patterns: forbidden.length === 0 ? [] : [{ group: layer(...forbidden), message }] }],
 });
+
+const noClocks = {
+  'no-restricted-globals': ['error',
+    { name: 'fetch', message: 'use Ops.fetch' },
+    { name: 'process', message: 'only cli/main.ts touches the process' },
+    ...['setTimeout', 'setInterval', 'setImmediate', 'Date', 'performance'].map((name) => ({ name, message: 'clocks and timers come through Ops (now, sleep, deadline)' })),
+  ],
+  'no-restricted-properties': ['error',
+    { object: 'AbortSignal', property: 'timeout', message: 'use Ops.deadline: on Node 20 AbortSignal.any holds a timeout weakly and can lose it' },
+    { object: 'AbortSignal', property: 'any', message: 'use Ops.deadline(ms, parent)' },
+  ],
+};
+
+const cores = ['src/nixfmt/**', 'src/claims.ts', 'src/vote/**', 'src/logs/**', 'src/engine/**', 'src/config/**', 'src/server/**', 'src/merkle/**', 'src/trustix/**'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**'] },
@@ -17,7 +36,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/nixfmt/**', 'src/vote/**', 'src/engine/**', 'src/logs/**', 'src/config/**', 'src/server/**'], ignores: ['src/server/node.ts'], rules: restrict() },
-  { files: ['src/nixfmt/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'nixfmt imports nothing from src/' }], paths: io }] } },
+  { files: cores, ignores: ['src/server/node.ts'], rules: { ...noClocks, ...importRules([]) } },
+  { files: ['src/nixfmt/**'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*'], message: 'nixfmt imports nothing from src/' }] }] } },
+  { files: ['src/claims.ts'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['./*', '!./nixfmt'], message: 'claims imports only nixfmt' }] }] } },
+  { files: ['src/vote/**'], rules: importRules(['logs', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'vote is pure: it imports claims and nixfmt only') },
+  { files: ['src/logs/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'a log kind yields claims; it knows nothing of votes, engine, server or cli') },
+  { files: ['src/engine/**'], rules: importRules(['server', 'cli', 'host', 'config', 'journal'], 'the engine never imports server, cli, host or config') },
+  { files: ['src/config/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host'], 'config reads files\' text; it imports logs (for the kinds) and nixfmt only') },
+  { files: ['src/server/**'], ignores: ['src/server/node.ts'], rules: importRules(['cli', 'host', 'config'], 'the server gets its parts from cli; it never imports cli, host or config') },
+  { files: ['src/server/node.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: layer('cli', 'host', 'config'), message: 'the Node adapter adapts the handler only' }] }] } },
   { files: ['test/**', 'bench/**', 'src/demo/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );
