@@ -20,7 +20,8 @@ import type { LuaState } from 'fengari';
 import { parseNarHash, parseStorePath } from '../src/nixfmt/index.ts';
 import type { NarHash, StorePath } from '../src/nixfmt/index.ts';
 import { loadPolicy } from '../src/vote/policy.ts';
-import { agreementProblem, buildDecision, trustedReason, untrustedReason } from '../src/vote/tally.ts';
+import { consistentBallot } from '../src/vote/consistency.ts';
+import { buildDecision, trustedReason, untrustedReason } from '../src/vote/tally.ts';
 import type { Answer, Ballot, LogInfo } from '../src/claims.ts';
 import type { Decision } from '../src/vote/types.ts';
 
@@ -106,7 +107,8 @@ function naivePolicy(): (b: Ballot) => Decision {
     push();
     lua.lua_setfield(L, -2, k);
   };
-  return (b) => {
+  return (given) => {
+    const b = consistentBallot(given);
     lua.lua_settop(L, 0);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, fn);
     lua.lua_pushstring(L, b.path);
@@ -132,7 +134,7 @@ function naivePolicy(): (b: Ballot) => Decision {
       set('name', () => lua.lua_pushstring(L, (LOGS[i] as LogInfo).name));
       set('weight', () => lua.lua_pushnumber(L, 1));
       set('outcome', () => lua.lua_pushstring(L, a.outcome));
-      if (a.outcome !== 'vote') set('reason', () => lua.lua_pushstring(L, a.reason));
+      if (a.outcome !== 'vote') set('reason', () => lua.lua_pushstring(L, a.kind));
       lua.lua_rawseti(L, -2, i + 1);
     });
     lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, 1_000_000);
@@ -140,8 +142,7 @@ function naivePolicy(): (b: Ballot) => Decision {
     const bytes = lua.lua_tolstring(L, 1);
     if (bytes === null) return buildDecision(b, LOGS, undefined, untrustedReason(b, LOGS));
     const h = parseNarHash(to_jsstring(bytes));
-    const problem = agreementProblem(b, LOGS, h);
-    return problem === undefined ? buildDecision(b, LOGS, h, trustedReason(b, h)) : buildDecision(b, LOGS, undefined, problem);
+    return buildDecision(b, LOGS, h, trustedReason(b, h));
   };
 }
 

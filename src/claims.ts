@@ -64,6 +64,8 @@ export type FaultKind =
   | 'malformed'
   | 'wrong-path'
   | 'name-conflict'
+  /** Same NarHash as more backers, different NarSize or References: vote/consistency.ts. */
+  | 'inconsistent-claim'
   | 'bad-signature'
   | 'equivocation'
   | 'rollback'

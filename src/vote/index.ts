@@ -2,5 +2,6 @@
 export type { Decision, Verdict } from './types.ts';
 export { DEFAULT_BUDGET, DEFAULT_POLICY_SOURCE, PolicyLoadError, loadPolicy } from './policy.ts';
 export type { LoadPolicyOptions, Policy } from './policy.ts';
-export { abbreviate, agreementProblem, buildDecision, trustedReason, untrustedReason } from './tally.ts';
+export { abbreviate, buildDecision, trustedReason, untrustedReason } from './tally.ts';
+export { consistentBallot } from './consistency.ts';
 export { SampleError, parseSample } from './sample.ts';

@@ -11,8 +11,9 @@
  *   end
  *
  * Whatever the policy does, `decide` returns a Decision and fails closed: running out
- * of budget, a runtime error, a result of the wrong type, a hash no log voted for, or
- * backers that disagree on size or references all give 'untrusted' with a reason.
+ * of budget, a runtime error, a result of the wrong type or a hash no log voted for all
+ * give 'untrusted' with a reason. Claims inconsistent with more backers of their own
+ * NarHash are faults before the policy sees them (consistency.ts).
  */
 import { lauxlib, lua, to_jsstring } from 'fengari';
 import type { LuaState } from 'fengari';
@@ -23,7 +24,8 @@ import { Budget } from './lua/budget.ts';
 import { installBuiltins } from './lua/builtins.ts';
 import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
-import { agreementProblem, buildDecision, trustedReason, untrustedReason } from './tally.ts';
+import { consistentBallot } from './consistency.ts';
+import { buildDecision, trustedReason, untrustedReason } from './tally.ts';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { Decision } from './types.ts';
 
@@ -108,6 +110,16 @@ export function loadPolicy(opts: LoadPolicyOptions): Policy {
   }
 }
 
+/** Why the claims for `hash` were set aside as inconsistent, if they were. */
+function inconsistency(given: Ballot, ballot: Ballot, hash: NarHash): string | undefined {
+  for (let i = 0; i < given.answers.length; i++) {
+    const before = given.answers[i];
+    const after = ballot.answers[i];
+    if (before?.outcome === 'vote' && before.claim.narHash === hash && after?.outcome === 'fault') return after.reason;
+  }
+  return undefined;
+}
+
 class LuaPolicy implements Policy {
   private closed = false;
 
@@ -120,8 +132,9 @@ class LuaPolicy implements Policy {
     private readonly file: string,
   ) {}
 
-  decide(ballot: Ballot): Decision {
+  decide(given: Ballot): Decision {
     if (this.closed) throw new Error('policy is closed');
+    const ballot = consistentBallot(given);
     if (ballot.answers.length !== this.logs.length) {
       throw new TypeError(`ballot for ${ballot.path} has ${ballot.answers.length} answers for ${this.logs.length} logs`);
     }
@@ -160,11 +173,10 @@ class LuaPolicy implements Policy {
     const winner = this.resolve();
     if (typeof winner !== 'string' || !ballot.answers.some((a) => a.outcome === 'vote' && a.claim.narHash === winner)) {
       const shown = typeof winner === 'string' ? winner : JSON.stringify(winner.text.slice(0, 100));
-      return untrusted(`policy returned ${shown}, which no log voted for`);
+      const dropped = typeof winner === 'string' ? inconsistency(given, ballot, winner) : undefined;
+      return untrusted(dropped === undefined ? `policy returned ${shown}, which no log voted for` : `policy returned ${shown}, but ${dropped}`);
     }
     lua.lua_settop(L, 0);
-    const problem = agreementProblem(ballot, this.logs, winner);
-    if (problem !== undefined) return buildDecision(ballot, this.logs, undefined, problem);
     return buildDecision(ballot, this.logs, winner, trustedReason(ballot, winner));
   }
 

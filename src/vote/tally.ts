@@ -102,30 +102,3 @@ export function untrustedReason(ballot: Ballot, logs: readonly LogInfo[]): strin
   if (first[1] === n) return `all ${n} logs vote ${abbreviate(first[0])}, but the policy did not accept it`;
   return `only ${first[1]} of ${n} logs vote ${abbreviate(first[0])}${tail(others(first[1]))} (policy wants more agreement)`;
 }
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
-  const sa = new Set(a);
-  const sb = new Set(b);
-  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
-}
-
-/**
- * Logs that vote the same NarHash must also agree on what it describes: NAR size and
- * references. Returns why not, or undefined when they do (or nobody votes `winner`).
- */
-export function agreementProblem(ballot: Ballot, logs: readonly LogInfo[], winner: NarHash): string | undefined {
-  const backers = votesOf(ballot, logs).filter((v) => v.claim.narHash === winner);
-  const first = backers[0];
-  if (first === undefined) return undefined;
-  const names = (): string => backers.map((b) => b.log).join(', ');
-  if (backers.some((b) => b.claim.narSize !== first.claim.narSize)) {
-    const sizes = backers.map((b) => `${b.log}: ${b.claim.narSize}`).join(', ');
-    return `logs ${names()} vote ${abbreviate(winner)} but report different NAR sizes (${sizes}); not trusting it`;
-  }
-  if (backers.some((b) => !sameSet(b.claim.references, first.claim.references))) {
-    return `logs ${names()} vote ${abbreviate(winner)} but list different references; not trusting it`;
-  }
-  return undefined;
-}

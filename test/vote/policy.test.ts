@@ -99,12 +99,13 @@ describe('backers must agree on what the hash describes', () => {
   test('different references: untrusted, naming the logs', () => {
     const d = keep(fn(`return "${X}"`, abc)).decide(ballot(abc, { narHash: X, references: [REF_A] }, { narHash: X, references: [REF_A, REF_B] }, Y));
     assert.equal(d.verdict, 'untrusted');
-    assert.match(d.reason, /^logs a, b vote sha256:\w+… but list different references/);
+    assert.match(d.reason, /^policy returned sha256:\w+, but logs a, b claim sha256:\w+… with different NAR sizes or references, none more often: none is believed$/);
   });
   test('different NAR sizes: untrusted', () => {
     const d = keep(fn(`return "${X}"`, abc)).decide(ballot(abc, { narHash: X, narSize: 1 }, { narHash: X, narSize: 2 }, 'miss'));
     assert.equal(d.verdict, 'untrusted');
-    assert.match(d.reason, /report different NAR sizes \(a: 1, b: 2\)/);
+    assert.match(d.reason, /but logs a, b claim .* with different NAR sizes or references/);
+    assert.deepEqual(d.faults.map((f) => f.kind), ['inconsistent-claim', 'inconsistent-claim']);
   });
   test('the same references in another order are the same set', () => {
     const d = keep(fn(`return "${X}"`, abc)).decide(ballot(abc, { narHash: X, references: [REF_A, REF_B] }, { narHash: X, references: [REF_B, REF_A] }, Y));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { abbreviate, agreementProblem, buildDecision, trustedReason, untrustedReason } from '../../src/vote/tally.ts';
-import { REF_A, REF_B, X, Y, Z, ballot, logs } from './fixtures.ts';
+import { abbreviate, buildDecision, trustedReason, untrustedReason } from '../../src/vote/tally.ts';
+import { X, Y, Z, ballot, logs } from './fixtures.ts';
 
 const abc = logs('a', 'b', 'c');
 const short = (h: string): string => `${h.slice(0, 15)}…`;
@@ -66,20 +66,3 @@ describe('reasons', () => {
   });
 });
 
-describe('agreementProblem', () => {
-  test('fine when backers agree, whatever the others say', () => {
-    assert.equal(agreementProblem(ballot(abc, X, X, { narHash: Y, narSize: 1 }), abc, X), undefined);
-  });
-  test('references compared as sets', () => {
-    const same = ballot(abc, { narHash: X, references: [REF_A, REF_B] }, { narHash: X, references: [REF_B, REF_A] });
-    assert.equal(agreementProblem(same, abc, X), undefined);
-    const fewer = ballot(abc, { narHash: X, references: [REF_A, REF_B] }, { narHash: X, references: [REF_A] });
-    assert.match(agreementProblem(fewer, abc, X) ?? '', /^logs a, b vote .* but list different references; not trusting it$/);
-    const dup = ballot(abc, { narHash: X, references: [REF_A, REF_A] }, { narHash: X, references: [REF_A, REF_B] });
-    assert.notEqual(agreementProblem(dup, abc, X), undefined);
-  });
-  test('sizes', () => {
-    const d = ballot(abc, { narHash: X, narSize: 1 }, { narHash: X, narSize: 1 }, { narHash: X, narSize: 2 });
-    assert.match(agreementProblem(d, abc, X) ?? '', /report different NAR sizes \(a: 1, b: 1, c: 2\)/);
-  });
-});
