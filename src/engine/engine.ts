@@ -36,8 +36,10 @@ export interface Engine {
   decide(ballot: Ballot, policy: NamedPolicy): Decision;
   /**
    * Decides every path in `roots`, and with `walk` every path their voted References
-   * lead to (the winner's when trusted, every voter's otherwise). Ballots are dropped
-   * once decided; only the decisions are kept.
+   * lead to: the winner's when trusted, otherwise only references most configured logs
+   * claim (a liar alone cannot make the walk crawl its inventions). At most `maxPaths`
+   * are decided; the rest are counted in one warning. Ballots are dropped once decided;
+   * only the decisions are kept.
    */
   decideAll(roots: readonly StorePath[], opts: { walk: boolean; signal: AbortSignal; policy: NamedPolicy; maxPaths?: number }): Promise<Decision[]>;
 }
@@ -88,11 +90,11 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
       const results: Decision[] = [];
       const pending = new Set<Promise<void>>();
       let done = 0;
+      let over = 0;
       const visit = (path: StorePath): void => {
         if (seen.has(path)) return;
         if (seen.size >= maxPaths) {
-          if (seen.size === maxPaths) ops.log({ kind: 'warn', message: `closure has more than ${maxPaths} paths; the rest were not voted on` });
-          seen.add(path);
+          over += 1;
           return;
         }
         seen.add(path);
@@ -108,6 +110,7 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
       };
       roots.forEach(visit);
       while (pending.size > 0) await Promise.all([...pending]);
+      if (over > 0) ops.log({ kind: 'warn', message: `closure has more than ${maxPaths} paths: ${over} references past that were not voted on` });
       return results;
     },
   };
@@ -115,11 +118,13 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
 }
 
 function referencesToWalk(ballot: Ballot, decision: Decision): StorePath[] {
-  const refs = new Set<StorePath>();
+  const counts = new Map<StorePath, number>();
   for (const a of ballot.answers) {
     if (a.outcome !== 'vote') continue;
     if (decision.narHash !== undefined && a.claim.narHash !== decision.narHash) continue;
-    for (const r of a.claim.references) if (r !== ballot.path) refs.add(r);
+    for (const r of a.claim.references) if (r !== ballot.path) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
-  return [...refs];
+  if (decision.narHash !== undefined) return [...counts.keys()];
+  const quorum = Math.floor(ballot.answers.length / 2) + 1;
+  return [...counts].flatMap(([r, n]) => (n >= quorum ? [r] : []));
 }

@@ -27,11 +27,39 @@ describe('engine', () => {
     assert.ok(!logs[0]!.asked.includes(hashPartOf(evil)), 'a liar\'s references are not followed when it lost');
   });
 
-  it('follows every voter\'s References when nothing won', async () => {
-    const logs = [fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]), fakeLog('b', [claim(app, '9', [evil])])];
+  it('follows the References most logs claim when nothing won, not a lone voter\'s', async () => {
+    const logs = [
+      fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]),
+      fakeLog('b', [claim(app, '8', [lib]), claim(lib, '2')]),
+      fakeLog('c', [claim(app, '9', [evil])]),
+    ];
     const engine = createEngine({ logs, ops: fakeOps() });
     const out = await engine.decideAll([app], { walk: true, signal: run(), policy: majority(logs) });
-    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib, evil].sort());
+    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib].sort());
+  });
+
+  it('cannot be made to crawl a liar\'s inventions, and stops at the cap with one line', async () => {
+    // The liar signs a claim for every hash part it is asked, listing 50 new paths each time.
+    let made = 0;
+    const liar = fakeLog('liar', []);
+    const honest = [fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]), fakeLog('b', [claim(app, '1', [lib]), claim(lib, '2')])];
+    const inventing = { ...liar, query: async (q: Question) => {
+      const refs = Array.from({ length: 50 }, () => path(`junk${made}`, 10 + (made++ % 80)));
+      return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'liar', proof: { kind: 'sample' as const } } };
+    } };
+    const logs = [inventing, ...honest];
+    const ops = fakeOps();
+    const out = await createEngine({ logs, ops }).decideAll([app], { walk: true, signal: run(), policy: majority(logs) });
+    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib].sort());
+
+    // Alone, the liar wins every vote: the cap holds and says so once.
+    const alone = [inventing];
+    made = 0;
+    const capped = await createEngine({ logs: alone, ops }).decideAll([app], { walk: true, signal: run(), policy: majority(alone), maxPaths: 120 });
+    assert.equal(capped.length, 120);
+    const warns = ops.events.filter((e) => (e as { kind: string }).kind === 'warn');
+    assert.equal(warns.length, 1);
+    assert.match((warns[0] as { message: string }).message, /^closure has more than 120 paths: \d+ references past that were not voted on$/);
   });
 
   it('asks each log once per path, even when many paths share a dependency', async () => {
