@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import { decodeBody } from './decode.ts';
 import { NetError, type BytesResponse, type HttpRequest, type HttpResponse, type NetFailure, type TextResponse } from '../ops.ts';
 
 // undici's index also loads fetch, WebSocket, EventSource, mocks and the cache API:
@@ -66,6 +67,7 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
     const chunks: Buffer[] = [];
     let status = 0;
     let contentType: string | null = null;
+    let encoding: string | null = null;
     let size = 0;
     let controller: Dispatcher.DispatchController | undefined;
     let watched: Watched | undefined;
@@ -102,6 +104,8 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
           status = statusCode;
           const type = headers['content-type'];
           contentType = typeof type === 'string' ? type : null;
+          const enc = headers['content-encoding'];
+          encoding = typeof enc === 'string' ? enc : null;
           if (Number(headers['content-length']) > req.maxBytes) c.abort(tooLarge());
         },
         onResponseData(c, chunk) {
@@ -112,7 +116,12 @@ function readWhole(agent: UndiciAgent, overdue: Overdue, url: string, req: HttpR
         onResponseEnd() {
           if (done) return;
           settle();
-          resolve({ status, contentType, bytes: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+          const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          try {
+            resolve({ status, contentType, bytes: decodeBody(encoding, raw, req.maxBytes) });
+          } catch (e) {
+            reject(toNetError(e, req.timeoutMs));
+          }
         },
         onResponseError: (_c, e) => fail(e),
       });

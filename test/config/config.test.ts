@@ -11,6 +11,13 @@ const keyB = generateSecretKey('cache.nixos.org-1').public;
 const log = (name: string, key = keyA, url = 'http://127.0.0.1:8081') => `[log.${name}]\nkind = binary-cache\nurl = ${url}\nkey = ${key}\n`;
 
 describe('config file', () => {
+  it('reads named policies and the state directory, relative to the file', () => {
+    const c = parseConfig(`${log('a')}[policy.strict]\nfile = strict.lua\n[policy.all-three]\nfile = /etc/all.lua\n[state]\ndir = state\n`, '/etc/trustix-vote/config.ini');
+    assert.deepEqual(c.policies, [{ name: '' }, { name: 'strict', file: '/etc/trustix-vote/strict.lua' }, { name: 'all-three', file: '/etc/all.lua' }]);
+    assert.equal(c.stateDir, '/etc/trustix-vote/state');
+    assert.equal(parseConfig(log('a'), '/x.ini').stateDir, '/var/lib/trustix-vote');
+  });
+
   it('reads the documented example, with comments, defaults and dotted log names', () => {
     const c = parseConfig(
       `[policy]\nfile = ./policy.lua          ; optional\n[query]\ntimeout = 5\ndeadline = 60\n${log('cache-a')}weight = 2\n${log('cache.nixos.org', keyB, 'https://cache.nixos.org/')}`,
@@ -40,6 +47,12 @@ describe('config file', () => {
     ['a hexadecimal weight', `${log('a')}weight = 0x10\n`, /\[log\.a\] weight: expected a number/],
     ['a listen address without a port', `${log('a')}[serve]\nlisten = localhost\n`, /\[serve\] listen: expected HOST:PORT/],
     ['a bad serve mode', `${log('a')}[serve]\nmode = maybe\n`, /\[serve\] mode: expected "enforce" or "report"/],
+    ['a log URL with a query', log('a', keyA, 'http://127.0.0.1:8081/?priority=10'), /:3 \[log\.a\] url: .* has a query or fragment/],
+    ['a log URL with credentials', log('a', keyA, 'http://me:pw@127.0.0.1:8081'), /\[log\.a\] url: .* holds credentials/],
+    ['an upstream URL with a query', `${log('a')}[upstream]\nurls = http://127.0.0.1:1/?x=1\n`, /\[upstream\] urls: .* has a query or fragment/],
+    ['a named policy without a file', `${log('a')}[policy.strict]\n`, /\[policy\.strict\] file: missing/],
+    ['a bad policy name', `${log('a')}[policy.no/slash]\nfile = x.lua\n`, /\[policy\.no\/slash\]: a policy name may hold/],
+    ['an unknown [state] key', `${log('a')}[state]\ndirectory = /x\n`, /\[state\] directory: unknown key/],
   ] as const) {
     it(`refuses ${desc}, naming file and key`, () => {
       assert.throws(() => parseConfig(text, '/x/conf.ini'), (e: unknown) => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHttpClient } from '../../src/host/http.ts';
 import { NetError } from '../../src/ops.ts';
+import { gzipSync } from 'node:zlib';
 
 describe('http client', () => {
   let server: Server;
@@ -25,6 +26,8 @@ describe('http client', () => {
         return void res.end('x'.repeat(1000));
       }
       if (path === '/hang') return;
+      if (path === '/gzip') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('StorePath: x\n'));
+      if (path === '/gzip-bomb') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(2_000_000)));
       if (path === '/echo') {
         const parts: Buffer[] = [];
         req.on('data', (c: Buffer) => parts.push(c));
@@ -60,6 +63,12 @@ describe('http client', () => {
     const signal = new AbortController().signal;
     assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });
     assert.deepEqual(await client.fetchText(`${base}/missing`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 404, text: 'not found\n' });
+  });
+
+  it('fetchText: decodes a compressed narinfo, the limit applying to the decoded bytes', async () => {
+    const signal = new AbortController().signal;
+    assert.deepEqual(await client.fetchText(`${base}/gzip`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'StorePath: x\n' });
+    await assert.rejects(client.fetchText(`${base}/gzip-bomb`, { signal, timeoutMs: 1000, maxBytes: 1024 * 1024 }), (e) => e instanceof NetError && e.failure === 'too-large');
   });
 
   it('fetchBytes: POSTs a byte body and reads a binary answer of any status', async () => {
