@@ -8,6 +8,7 @@ export * from './ca.ts';
 export * from './makepath.ts';
 export * from './caproof.ts';
 export * from './narinfo.ts';
+export * from './narurl.ts';
 export * from './fingerprint.ts';
 export * from './keys.ts';
 export * from './pathinfo.ts';
