@@ -12,4 +12,5 @@ export * from './narurl.ts';
 export * from './fingerprint.ts';
 export * from './keys.ts';
 export * from './pathinfo.ts';
+export * from './derivation.ts';
 export * from './cacheinfo.ts';
