@@ -13,4 +13,5 @@ export * from './fingerprint.ts';
 export * from './keys.ts';
 export * from './pathinfo.ts';
 export * from './derivation.ts';
+export * from './nixconfig.ts';
 export * from './cacheinfo.ts';
