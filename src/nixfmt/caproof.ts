@@ -18,6 +18,7 @@
 import { checkContentAddress, formatContentAddress, parseContentAddress } from './ca.ts';
 import type { ContentAddress } from './ca.ts';
 import { isNixFormatError } from './errors.ts';
+import type { PathFacts } from './facts.ts';
 import { formatHash } from './hash.ts';
 import type { NarHash } from './hash.ts';
 import { caStorePath } from './makepath.ts';
@@ -25,6 +26,7 @@ import { nameOf, storeDirOf } from './storepath.ts';
 import type { StorePath } from './storepath.ts';
 
 export type CaRefusalCode =
+  | 'ca-absent'                      // caProvesFacts: the facts carry no CA
   | 'ca-invalid'                     // unparsable CA, or a reference outside the store
   | 'ca-weak-hash'                   // md5 / sha1 without allowWeakHashes
   | 'ca-references-not-allowed'      // flat, non-sha256 NAR and git addresses have no references
@@ -79,4 +81,10 @@ export function caProvesPath(
     return refuse('ca-nar-hash-mismatch', `${text}: NarHash ${opts.narHash} differs from the content hash`, computed);
   }
   return true;
+}
+
+/** caProvesPath over a narinfo, a path-info entry or a claim: its path, ca, references and NarHash. */
+export function caProvesFacts(facts: PathFacts, opts: Omit<CaProofOptions, 'narHash'> = {}): true | CaRefusal {
+  if (facts.ca === undefined) return refuse('ca-absent', `${facts.path} claims no content address`);
+  return caProvesPath(facts.path, facts.ca, facts.references, { ...opts, narHash: facts.narHash });
 }

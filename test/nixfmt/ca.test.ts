@@ -2,10 +2,11 @@
 // recorded path recomputes from (CA, name, references), its narinfo says the same,
 // and the text and JSON forms of a CA parse to one value.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  caProvesPath, caStorePath, contentAddressFromJson, formatContentAddress, formatHash, makeFixedOutputPath,
-  nameOf, parseContentAddress, parseHash, parseNarHash, storeDirOf,
+  caProvesFacts, caProvesPath, caStorePath, contentAddressFromJson, formatContentAddress, formatHash, makeFixedOutputPath,
+  nameOf, parseContentAddress, parseHash, parseNarHash, parseNarInfo, storeDirOf,
 } from '../../src/nixfmt/index.ts';
 import type { StorePath } from '../../src/nixfmt/index.ts';
 import { throwsCode } from './throws.ts';
@@ -35,6 +36,8 @@ for (const v of VECTORS) {
     assert.deepEqual(v.narinfo.references, v.info.references);
     assert.equal(v.narinfo.narHash, v.info.narHash);
     assert.equal(caProvesPath(v.narinfo.path, v.narinfo.ca ?? '', v.narinfo.references, { narHash: v.narinfo.narHash, allowWeakHashes: true }), true);
+    assert.equal(caProvesFacts(v.narinfo, { allowWeakHashes: true }), true);
+    assert.equal(caProvesFacts(v.info, { allowWeakHashes: true }), true);
   });
 }
 
@@ -43,6 +46,11 @@ test('fixed:r:sha256: the CA hash is the NarHash, except with a self-reference',
     const same = formatHash(parseContentAddress(v.info.ca).hash) === v.info.narHash;
     assert.equal(same, !v.info.references.includes(v.info.path), v.file);
   }
+});
+
+test('facts without a CA (an input-addressed narinfo) are refused as ca-absent', () => {
+  const r = caProvesFacts(parseNarInfo(readFileSync(new URL('../data/nix-2.8/cache/2mk5hy75x2b25h13pfppmk1padmmaw32.narinfo', import.meta.url), 'utf8')));
+  assert.ok(r !== true && r.code === 'ca-absent');
 });
 
 test('md5 and sha1 addresses prove nothing unless weak hashes are allowed', () => {
