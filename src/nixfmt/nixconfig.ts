@@ -7,7 +7,7 @@
  *                     "description": "…", "documentDefault": true},            (recorded, Nix 2.8)
  *    "max-jobs": {"value": 1, …}, "sandbox": {"value": false, …}, "access-tokens": {"value": {}, …}, …}
  *
- * Nix >= 2.20 adds "experimentalFeature" to each entry. `extra-*` settings are already merged into
+ * Nix >= 2.16 adds "experimentalFeature" to each entry. `extra-*` settings are already merged into
  * their base setting. Values are typed JSON: lists, numbers, booleans, strings, objects, null.
  * Nix 2.8 and 2.9 print experimental-features as enum numbers ([0, 3]), later Nix as names.
  * parseNixConfigJson keeps each `value`; the accessors below narrow one setting to the type
