@@ -20,14 +20,15 @@ import { NixFormatError } from './errors.ts';
 import { decodeNix32, encodeNix32, nix32Length } from './nix32.ts';
 
 export type NarHash = string & { readonly __brand: 'NarHash' };
-export type HashAlgo = 'md5' | 'sha1' | 'sha256' | 'sha512';
+/** blake3 is experimental in Nix (≥ 2.27, `blake3-hashes`); it only appears in content addresses. */
+export type HashAlgo = 'md5' | 'sha1' | 'sha256' | 'sha512' | 'blake3';
 export interface Hash { readonly algo: HashAlgo; readonly bytes: Uint8Array }
 
-const HASH_SIZE: Readonly<Record<HashAlgo, number>> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
+export const HASH_SIZE: Readonly<Record<HashAlgo, number>> = { md5: 16, sha1: 20, sha256: 32, sha512: 64, blake3: 32 };
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 const HEX_RE = /^[0-9a-fA-F]*$/;
 
-function isAlgo(s: string): s is HashAlgo {
+export function isHashAlgo(s: string): s is HashAlgo {
   return Object.hasOwn(HASH_SIZE, s);
 }
 
@@ -71,10 +72,21 @@ export function parseHash(s: string): Hash {
   const m = /^([a-z0-9]+)([:-])(.*)$/s.exec(s);
   if (m === null) throw bad(s, 'expected "<algo>:<digest>" or "<algo>-<base64>"');
   const [, algo = '', sep, digest = ''] = m;
-  if (!isAlgo(algo)) throw bad(s, `unknown algorithm ${JSON.stringify(algo)}`);
+  if (!isHashAlgo(algo)) throw bad(s, `unknown algorithm ${JSON.stringify(algo)}`);
   const bytes = decodeDigest(s, digest, HASH_SIZE[algo], sep === '-');
   if (bytes.length !== HASH_SIZE[algo]) throw bad(s, 'wrong digest size');
   return { algo, bytes };
+}
+
+/** Parse an SRI hash "<algo>-<base64>" only (the JSON form of Nix >= 2.4). */
+export function parseSriHash(s: string): Hash {
+  if (!/^[a-z0-9]+-/.test(s)) throw bad(s, 'expected SRI "<algo>-<base64>"');
+  return parseHash(s);
+}
+
+/** Lower-case hex of the digest, as Nix prints Base16 (store path hashing, derivation JSON). */
+export function hashHex(h: Hash): string {
+  return Buffer.from(h.bytes).toString('hex');
 }
 
 /** Canonical Nix text form "<algo>:<nix32>". */

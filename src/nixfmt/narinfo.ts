@@ -21,9 +21,13 @@
  * without ": ", non-canonical numbers) and equal to Nix otherwise: Compression
  * defaults to "bzip2", "Deriver: unknown-deriver" means none, an empty CA means
  * none, unknown keys are ignored, references are deduplicated and sorted.
+ * URL is kept as written: relative to the cache ("nar/….nar.xz", maybe with a
+ * query) or, as Nix >= 2.18 allows, absolute ("https://mirror/nar/….nar.xz");
+ * narurl.ts resolves it.
  */
 
 import { Buffer } from 'node:buffer';
+import { parseContentAddress } from './ca.ts';
 import { NixFormatError } from './errors.ts';
 import { formatHash, parseHash, parseNarHash } from './hash.ts';
 import type { PathFacts } from './facts.ts';
@@ -44,7 +48,6 @@ export const DEFAULT_COMPRESSION = 'bzip2';
 
 const LINE_RE = /^([^:\s]+): (.*)$/;
 const UINT_RE = /^(0|[1-9][0-9]{0,15})$/;
-const CA_RE = /^(text:|fixed:(r:)?)(.+)$/;
 const SINGLE = new Set(['StorePath', 'URL', 'Compression', 'FileHash', 'FileSize', 'NarHash', 'NarSize',
   'References', 'Deriver', 'System', 'CA']);
 
@@ -67,10 +70,9 @@ function parseUint(field: string, v: string): number {
   return n;
 }
 
+/** Validated as Nix parses it (ca.ts) and kept as written. */
 function parseCa(v: string): string {
-  const m = CA_RE.exec(v);
-  if (m === null || m[3] === undefined) throw fieldError('CA', `not a content address: ${JSON.stringify(v)}`);
-  wrap('CA', () => parseHash(m[3] as string));
+  wrap('CA', () => parseContentAddress(v));
   return v;
 }
 

@@ -57,8 +57,9 @@ test('Nix <= 2.3 spelling "sha256:<nix32>" and missing optional fields', () => {
   const legacy = [{ path: TOP, narHash: nix32, narSize: 200, references: [DEP] }];
   const [info] = parsePathInfoJson(JSON.stringify(legacy));
   assert.deepEqual(info, { path: TOP, narHash: nix32, narSize: 200, references: [DEP], sigs: [] });
-  const [bare] = parsePathInfoJson(JSON.stringify({ [TOP]: { narHash: nix32, narSize: 200, deriver: null, ca: 'fixed:r:sha256:x' } }));
-  assert.deepEqual(bare, { path: TOP, narHash: nix32, narSize: 200, references: [], ca: 'fixed:r:sha256:x', sigs: [] });
+  const ca = `fixed:r:${nix32}`;
+  const [bare] = parsePathInfoJson(JSON.stringify({ [TOP]: { narHash: nix32, narSize: 200, deriver: null, ca } }));
+  assert.deepEqual(bare, { path: TOP, narHash: nix32, narSize: 200, references: [], ca, sigs: [] });
 });
 
 const good = { narHash: 'sha256-uKG5NPl34FqX8y2BFlABc3EFSsh1O7krOiFZbkr9spI=', narSize: 200, references: [DEP] };
@@ -81,7 +82,8 @@ const bad: Array<{ desc: string; json: string; wantErr: string }> = [
   { desc: 'signatures not strings', json: JSON.stringify([{ ...good, path: TOP, signatures: [1] }]), wantErr: 'path-info-bad-field' },
   { desc: 'bad deriver', json: JSON.stringify([{ ...good, path: TOP, deriver: 'x.drv' }]), wantErr: 'path-info-bad-field' },
   { desc: 'structured ca', json: JSON.stringify([{ ...good, path: TOP, ca: { method: 'nar' } }]), wantErr: 'path-info-bad-field' },
-  { desc: 'Nix >= 2.33 version 2 entry', json: JSON.stringify({ [TOP]: { ...good, version: 2 } }), wantErr: 'path-info-unsupported-version' },
+  { desc: 'unparsable ca', json: JSON.stringify([{ ...good, path: TOP, ca: 'fixed:r:sha256:x' }]), wantErr: 'path-info-bad-field' },
+  { desc: 'a version 2 entry in the unversioned object', json: JSON.stringify({ [TOP]: { ...good, version: 2 } }), wantErr: 'path-info-unsupported-version' },
 ];
 for (const c of bad) {
   test(`parsePathInfoJson rejects: ${c.desc}`, () => throwsCode(() => parsePathInfoJson(c.json), c.wantErr));
