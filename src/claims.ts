@@ -22,10 +22,12 @@ export interface LogInfo {
 
 /**
  * How a claim was proven, kept so a journal can store it and show it to someone else.
- * A binary cache proves a claim with a `Sig:` over Nix's fingerprint.
+ * A binary cache proves a claim with a `Sig:` over Nix's fingerprint; a content-addressed
+ * path proves itself: its CA and references recompute to its name, whoever serves it.
  */
 export type Provenance =
   | { readonly kind: 'narinfo-signature'; readonly keyName: string; readonly fingerprint: string; readonly sig: string }
+  | { readonly kind: 'content-address'; readonly ca: string }
   | { readonly kind: 'sample' };
 
 /** Where a claim's NAR can be fetched: a binary cache whose narinfo holds exactly this NarHash. */
@@ -67,6 +69,8 @@ export type FaultKind =
   /** Same NarHash as more backers, different NarSize or References: vote/consistency.ts. */
   | 'inconsistent-claim'
   | 'bad-signature'
+  /** A CA line that does not recompute to the path: a lie, not a miss. */
+  | 'bad-content-address'
   | 'equivocation'
   | 'rollback'
   | 'inconsistent-head'
@@ -89,7 +93,7 @@ export const fault = (kind: FaultKind, reason: string): Fault => ({ outcome: 'fa
 
 /** The misbehaviour kinds: evidence that a builder lied, not mere trouble reaching it. */
 export const MISBEHAVIOUR: ReadonlySet<FaultKind> = new Set([
-  'bad-signature', 'equivocation', 'rollback', 'inconsistent-head', 'bad-head-signature',
+  'bad-signature', 'bad-content-address', 'equivocation', 'rollback', 'inconsistent-head', 'bad-head-signature',
   'bad-inclusion-proof', 'bad-consistency-proof', 'value-digest-mismatch',
 ]);
 

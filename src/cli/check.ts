@@ -25,7 +25,8 @@ Options
   --config FILE   trustix-vote config (INI). Without it, the logs are the substituters
                   of nix.conf whose trusted-public-keys entry matches them by name.
   --policy FILE   Lua policy to use instead of the config's [policy] file. Without
-                  either, a strict majority (> 50 %) of the configured logs decides.
+                  either, a content-addressed path proves itself and anything else needs
+                  a strict majority (> 50 %) of the configured logs.
   -A, --attr ATTR attribute of a FILE.nix target (repeatable)
   --json          print a JSON array, one object per path:
                   {path, verdict, narHash, agree, disagree, missing, faults, reason}

@@ -100,7 +100,7 @@ export function setup(io: CliIO, opts: SetupOptions): Setup {
 /** A policy's Lua text and the name messages give it; a file named on the command line wins. */
 function policySource(io: CliIO, configFile: string, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } {
   const file = fromArgs ?? p.file;
-  if (file === undefined) return { source: DEFAULT_POLICY_SOURCE, chunkName: '(default policy: strict majority)' };
+  if (file === undefined) return { source: DEFAULT_POLICY_SOURCE, chunkName: '(default policy: content-addressed, else strict majority)' };
   const text = io.readFile(file);
   if (text === undefined) {
     if (fromArgs !== undefined) throw new ConfigError(file, {}, 'cannot read the policy file given by --policy');

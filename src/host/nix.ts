@@ -3,6 +3,7 @@
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
 import { execa } from 'execa';
+import { knownOutputPaths, parseDerivationShowJson } from '../nixfmt/index.ts';
 import type { NixOps } from '../ops.ts';
 
 export class NixCommandError extends Error {
@@ -59,7 +60,12 @@ export function createNixOps(storeDir = '/nix/store'): NixOps {
       } catch {
         json = await run('nix', [...NIX_FLAGS, 'show-derivation', '-r', ...drvs], signal);
       }
-      return outputsOfShowDerivation(json, storeDir);
+      try {
+        return knownOutputPaths(parseDerivationShowJson(json, storeDir));
+      } catch (e) {
+        // A shape this version does not know is said, never guessed at (exit 3 like any Nix failure).
+        throw new NixCommandError(`nix derivation show: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
     },
     async instantiate(file, attrs, signal) {
       return lines(await run('nix-instantiate', [file, ...attrs.flatMap((a) => ['-A', a])], signal)).filter((l) => l.endsWith('.drv'));
@@ -68,17 +74,4 @@ export function createNixOps(storeDir = '/nix/store'): NixOps {
       return lines(await run('nix', [...NIX_FLAGS, 'path-info', '--derivation', installable], signal));
     },
   };
-}
-
-/** Both `nix show-derivation` (full paths) and newer `nix derivation show` (maybe base names). */
-export function outputsOfShowDerivation(json: string, storeDir: string): string[] {
-  const parsed: unknown = JSON.parse(json);
-  const drvs = (parsed as { derivations?: unknown }).derivations ?? parsed;
-  const full = (p: string) => (p.startsWith('/') ? p : `${storeDir}/${p}`);
-  const out = new Set<string>();
-  for (const drv of Object.values(drvs as Record<string, unknown>)) {
-    const outputs = (drv as { outputs?: Record<string, { path?: unknown }> }).outputs ?? {};
-    for (const o of Object.values(outputs)) if (typeof o.path === 'string') out.add(full(o.path));
-  }
-  return [...out];
 }

@@ -120,7 +120,8 @@ export const verifyOnThreadPool: Ed25519Verify = (fp, sig, key) => verifyOnPool(
 /** What a signature check found, and for a valid one, what it covered. */
 export type SigFinding =
   | { readonly status: 'valid'; readonly fingerprint: string; readonly sig: string }
-  | { readonly status: 'invalid' | 'absent' };
+  | { readonly status: 'invalid' }
+  | { readonly status: 'absent' };
 
 /**
  * checkNarInfoSig, with the ed25519 work done by `verifyWith` (by default on libuv's

@@ -90,7 +90,7 @@ export function createHandler(o: HandlerOptions): Handler {
     const source = answered.nars.get(`${narHash}-${upstream}`);
     if (source === undefined) return text(404, 'no such NAR has won a vote here\n');
     // No overall limit: a large NAR may take long; a stalled one or a client that left ends it.
-    const res = await o.ops.fetch(`${source.baseUrl}/${source.url}`, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
+    const res = await o.ops.fetch(source.url, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
     if (res.status !== 200) {
       await res.discard();
       return text(502, `upstream ${source.baseUrl} answered ${res.status}\n`);

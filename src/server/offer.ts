@@ -3,11 +3,12 @@
  * (NarHash × upstream) the nar/ route may stream, kept small: a daemon caches
  * thousands of these. Only the voted facts are served:
  * NarHash, NarSize and References from the vote; `Deriver` only when every backer
- * names the same one; `CA` never, since no signature covers it and a wrong one makes
- * Nix abort instead of building.
+ * names the same one; `CA` only when it recomputes to the path (then it proves itself,
+ * and Nix re-hashes the content on import), never otherwise: no signature covers it and
+ * a wrong one makes Nix abort instead of building.
  */
 import type { Ballot, Claim, Upstream } from '../claims.ts';
-import { hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type FingerprintSigner, type HashPart, type PathFacts, type SecretKey } from '../nixfmt/index.ts';
+import { caProvesFacts, hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, resolveNarUrl, type FingerprintSigner, type HashPart, type PathFacts, type SecretKey } from '../nixfmt/index.ts';
 import type { Ops } from '../ops.ts';
 import type { Decision } from '../vote/types.ts';
 import { servedNarInfo, type Source } from './narinfo.ts';
@@ -21,7 +22,7 @@ export interface Offer {
   readonly wouldReject: boolean;
 }
 
-/** Where one NAR comes from: an upstream and the URL its narinfo gave, relative to it. */
+/** Where one NAR comes from: an upstream, and the URL its narinfo gave, resolved against it. */
 export interface NarSource {
   readonly baseUrl: string;
   readonly url: string;
@@ -45,17 +46,31 @@ export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decis
   const chosen = backers[0] ?? (o.mode === 'report' ? claims[0] : undefined);
   if (chosen === undefined) return NOTHING;
   const sources = await sourcesFor(o, chosen, claims, signal);
-  const first = sources[0];
+  const first = sources.find((s) => narUrlOf(s) !== undefined);
   if (first === undefined) return NOTHING;
-  const nars = new Map(sources.map((s) => [`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url: s.upstream.narUrl }]));
+  const nars = new Map(sources.flatMap((s) => {
+    const url = narUrlOf(s);
+    return url === undefined ? [] : [[`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url }] as const];
+  }));
+  if (nars.size === 0) return NOTHING;
   return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };
 }
 
 function votedFacts(chosen: Claim, backers: readonly Claim[]): PathFacts {
   const facts: PathFacts = { path: chosen.path, narHash: chosen.narHash, narSize: chosen.narSize, references: chosen.references };
-  const { deriver } = chosen;
+  const { deriver, ca } = chosen;
   const agreed = deriver !== undefined && backers.every((b) => b.deriver === deriver);
-  return agreed ? { ...facts, deriver } : facts;
+  const withDeriver = agreed ? { ...facts, deriver } : facts;
+  return ca !== undefined && caProvesFacts(chosen) === true ? { ...withDeriver, ca } : withDeriver;
+}
+
+/** Relative (usual) or absolute http(s); anything Nix versions would resolve differently is no source. */
+function narUrlOf(s: Source): string | undefined {
+  try {
+    return resolveNarUrl(s.baseUrl, s.upstream.narUrl);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Upstreams holding exactly this NarHash for this path, in configured order. */

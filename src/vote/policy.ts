@@ -25,7 +25,7 @@ import { installBuiltins } from './lua/builtins.ts';
 import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
 import { consistentBallot } from './consistency.ts';
-import { buildDecision, trustedReason, untrustedReason } from './tally.ts';
+import { buildDecision, decidedBy, SELF_VERIFYING, trustedReason, untrustedReason } from './tally.ts';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { Decision } from './types.ts';
 
@@ -46,11 +46,12 @@ export interface LoadPolicyOptions {
 
 export const DEFAULT_BUDGET = 1_000_000;
 
-/** Trust a hash that strictly more than half of the configured logs vote for. */
-export const DEFAULT_POLICY_SOURCE = `-- Trust what strictly more than half of all configured logs vote for.
+/** A content-addressed path proves itself; anything else needs a strict majority of the configured logs. */
+export const DEFAULT_POLICY_SOURCE = `-- A content-addressed path proves itself (Nix re-hashes it on import): one log is enough.
+-- Anything else: what strictly more than half of all configured logs vote for.
 -- Logs that miss or fail count against: 2 of 4 is not enough.
 return function(path, votes, logs)
-  return trustix.majority(votes, logs)
+  return trustix.content_addressed(path, votes) or trustix.majority(votes, logs)
 end
 `;
 
@@ -177,7 +178,10 @@ class LuaPolicy implements Policy {
       return untrusted(dropped === undefined ? `policy returned ${shown}, which no log voted for` : `policy returned ${shown}, but ${dropped}`);
     }
     lua.lua_settop(L, 0);
-    return buildDecision(ballot, this.logs, winner, trustedReason(ballot, winner));
+    const by = decidedBy(view.trail, winner);
+    const counted = trustedReason(ballot, winner);
+    const reason = by === undefined ? counted : by === SELF_VERIFYING ? by : `${counted}; ${by}`;
+    return buildDecision(ballot, this.logs, winner, reason);
   }
 
   /** The returned string at stack 1 as a NarHash, or its text when it does not parse. */

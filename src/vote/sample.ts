@@ -116,7 +116,7 @@ function parseAnswer(v: unknown, at: string, log: string, path: StorePath): Answ
 
 const MISS_KINDS: readonly MissKind[] = ['not-found', 'other-key', 'unknown-path'];
 const FAULT_KINDS: readonly FaultKind[] = ['timeout', 'deadline', 'unreachable', 'connection', 'log-down', 'http-status',
-  'too-large', 'malformed', 'wrong-path', 'name-conflict', 'inconsistent-claim', 'bad-signature', 'equivocation', 'rollback', 'inconsistent-head',
+  'too-large', 'malformed', 'wrong-path', 'name-conflict', 'inconsistent-claim', 'bad-signature', 'bad-content-address', 'equivocation', 'rollback', 'inconsistent-head',
   'bad-head-signature', 'bad-inclusion-proof', 'bad-consistency-proof', 'value-digest-mismatch', 'internal'];
 
 /** The answer's `kind`; without one, a `reason` that names a kind is taken as it (`"reason": "timeout"`). */

@@ -102,3 +102,32 @@ export function untrustedReason(ballot: Ballot, logs: readonly LogInfo[]): strin
   if (first[1] === n) return `all ${n} logs vote ${abbreviate(first[0])}, but the policy did not accept it`;
   return `only ${first[1]} of ${n} logs vote ${abbreviate(first[0])}${tail(others(first[1]))} (policy wants more agreement)`;
 }
+
+/** One built-in's call as a decision records it (lua/builtins.ts). */
+export interface RuleCall {
+  readonly rule: string;
+  readonly arg?: number | string;
+  readonly found: string | undefined;
+}
+
+export const SELF_VERIFYING = 'self-verifying (content-addressed)';
+
+function showRule(c: RuleCall): string {
+  if (c.arg === undefined) return c.rule;
+  return typeof c.arg === 'string' ? `${c.rule}(${JSON.stringify(c.arg)})` : `${c.rule} ${c.arg}`;
+}
+
+/**
+ * Which built-in decided, when it matters to a person: a self-verifying path, or a rule
+ * that won after others found nothing, e.g.
+ *   trusted by name("cache-a") after percentage 66 found no winner
+ * Undefined when the first rule called decided (its count says enough).
+ */
+export function decidedBy(trail: readonly RuleCall[], winner: NarHash): string | undefined {
+  const k = trail.findIndex((c) => c.found === winner);
+  if (k < 0) return undefined;
+  const deciding = trail[k] as RuleCall;
+  if (deciding.rule === 'content_addressed') return SELF_VERIFYING;
+  const failed = trail.slice(0, k).filter((c) => c.found === undefined).map(showRule);
+  return failed.length === 0 ? undefined : `trusted by ${showRule(deciding)} after ${failed.join(', ')} found no winner`;
+}

@@ -99,6 +99,20 @@ describe('binary-cache log', () => {
     });
   }
 
+  it('votes for an unsigned content-addressed path whose CA recomputes to it, with that as its proof', async () => {
+    const text = readFileSync(new URL('ca/cache/klpddb8ny3v6wh850ywzki5q9wal68dq.narinfo', data), 'utf8');
+    const path = parseStorePath('/nix/store/klpddb8ny3v6wh850ywzki5q9wal68dq-tv-ca-fod-rec');
+    const log = cacheLog(opsAnswering([{ status: 200, body: text }]), stranger);
+    const a = await log.query({ hashPart: parseHashPart('klpddb8ny3v6wh850ywzki5q9wal68dq'), path }, new AbortController().signal);
+    assert.equal(a.outcome, 'vote');
+    assert.deepEqual(a.outcome === 'vote' && a.claim.proof, { kind: 'content-address', ca: 'fixed:r:sha256:18x0nb6n69lrj7qdihyxg8h8r5zhgh02kdrsr28cvrx816d93q77' });
+    // A CA that does not recompute to the path is a lie, not a miss.
+    const lie = text.replace(/^CA: .*$/m, 'CA: fixed:sha256:0i11c1frq1zh1hxwihfd19vgxj6sazv4fy7s3djjswzfydvp6jxn');
+    const b = await cacheLog(opsAnswering([{ status: 200, body: lie }]), stranger).query({ hashPart: parseHashPart('klpddb8ny3v6wh850ywzki5q9wal68dq'), path }, new AbortController().signal);
+    assert.equal(b.outcome === 'fault' && b.kind, 'bad-content-address');
+    assert.match(b.outcome === 'fault' ? b.reason : '', /^CA fixed:sha256:0i11.* does not prove \/nix\/store\/klpd.*-tv-ca-fod-rec: /);
+  });
+
   it('retries a transient 503 and then votes', async () => {
     const ops = opsAnswering([{ status: 503 }, { status: 200, body: topText }]);
     assert.equal((await ask(ops)).outcome, 'vote');

@@ -46,7 +46,7 @@ function memoryKind(tables: Record<string, Facts[]>): LogKind<{ table: string }>
   };
 }
 
-const tables = { good: [claim(app, '1', [lib])], bad: [claim(app, '9')] };
+const tables = { good: [claim(app, '1', [lib])], bad: [claim(app, '9', [lib])] };
 const registry = new Map([...LOG_KINDS, ['memory', register(memoryKind(tables))]]);
 const keyA = 'cache-a-1:bx2j0rXqBvGKbEqgf8yJ4O6yP/+FhDo7g0p2Sx25Xyk=';
 
@@ -81,7 +81,7 @@ describe('log kind registry', () => {
     const byPath = new Map(out.map((d) => [d.path, d] as [StorePath, typeof d]));
     assert.equal(byPath.get(app)?.verdict, 'untrusted', 'one vote each for two hashes');
     assert.deepEqual(byPath.get(app)?.disagree.map((x) => x.narHash).sort(), [hash('1'), hash('9')].sort());
-    assert.equal(byPath.get(lib)?.missing.length, 2, 'lib was followed and asked: neither table has it');
+    assert.equal(byPath.get(lib)?.missing.length, 2, 'lib (both claims list it) was followed and asked: neither table has it');
     assert.ok(out.every((d) => d.faults.length === 0), 'the start step ran once for all questions');
     assert.equal(await engine.collectHashPart(hashPartOf(app), new AbortController().signal), undefined, 'no hash-part log named app');
   });

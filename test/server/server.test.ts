@@ -131,7 +131,7 @@ describe('handler', () => {
   });
 
   it('streams only NARs that won, from the upstream that holds them', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'nar/abc.nar.xz' }]]);
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz' }]]);
     const { handler, fetched } = handlerWith({ nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
     const ok = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`));
     assert.equal(ok.status, 200);
@@ -145,7 +145,7 @@ describe('handler', () => {
   });
 
   it('reads the client-gone signal only for a NAR (making one costs a sixth of a cached narinfo)', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'nar/abc.nar.xz' }]]);
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz' }]]);
     const { plain } = handlerWith({ narinfo: 'StorePath: x\n', nars }, () => new Response('NAR'));
     let reads = 0;
     const request = (target: string) => ({ method: 'GET', target, get signal() { reads += 1; return new AbortController().signal; } });

@@ -1,6 +1,6 @@
 /** One try at one narinfo: fetch, parse, check the path and this log's signature. */
 import { miss, fault, type Answer, type Claim, type Question } from '../../claims.ts';
-import { findNarInfoSig, hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type NarInfo } from '../../nixfmt/index.ts';
+import { caProvesFacts, findNarInfoSig, hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, type NarInfo } from '../../nixfmt/index.ts';
 import { HttpStatusError } from '../limits.ts';
 import type { KindSource, LogConfig, LogContext } from '../types.ts';
 import type { CacheSettings } from './kind.ts';
@@ -28,10 +28,19 @@ export function createCacheSource(log: LogConfig<CacheSettings>, ctx: LogContext
       return fault('wrong-path', `narinfo for ${q.hashPart} names another path: ${info.path}`);
     }
     const found = await findNarInfoSig(info, cfg.key, verify);
-    if (found.status !== 'valid') {
-      return found.status === 'absent' ? miss('other-key', otherKeys(info, cfg.key.name)) : fault('bad-signature', `bad signature by ${cfg.key.name}`);
+    if (found.status === 'invalid') return fault('bad-signature', `bad signature by ${cfg.key.name}`);
+    const selfProving = info.ca === undefined ? undefined : caProvesFacts(info);
+    if (selfProving !== undefined && selfProving !== true && selfProving.code !== 'ca-weak-hash') {
+      return fault('bad-content-address', `CA ${info.ca} does not prove ${info.path}: ${selfProving.reason}`);
     }
-    const claim: Claim = {
+    // A content-addressed path needs no signature: any log serving it is a fine source.
+    if (selfProving === true) return { outcome: 'vote', claim: claimOf(info, { kind: 'content-address', ca: info.ca as string }) };
+    if (found.status === 'absent') return miss('other-key', otherKeys(info, cfg.key.name));
+    return { outcome: 'vote', claim: claimOf(info, { kind: 'narinfo-signature', keyName: cfg.key.name, fingerprint: found.fingerprint, sig: found.sig }) };
+  }
+
+  function claimOf(info: NarInfo, proof: Claim['proof']): Claim {
+    return {
       log: log.name,
       path: info.path,
       narHash: info.narHash,
@@ -39,14 +48,13 @@ export function createCacheSource(log: LogConfig<CacheSettings>, ctx: LogContext
       references: info.references,
       ...(info.deriver !== undefined && { deriver: info.deriver }),
       ...(info.ca !== undefined && { ca: info.ca }),
-      proof: { kind: 'narinfo-signature', keyName: cfg.key.name, fingerprint: found.fingerprint, sig: found.sig },
+      proof,
       upstream: {
         url: base, narUrl: info.url, compression: info.compression,
         ...(info.fileHash !== undefined && { fileHash: info.fileHash }),
         ...(info.fileSize !== undefined && { fileSize: info.fileSize }),
       },
     };
-    return { outcome: 'vote', claim };
   }
 
   return { addressing: 'hash-part', ask };

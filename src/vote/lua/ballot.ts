@@ -62,6 +62,8 @@ export class BallotView {
   private readonly refsRef: number[] = [];
   private readonly refsBuiltAt: number[] = [];
   private seq = 0;
+  /** What each built-in the policy called found, in call order, for the decision's reason. */
+  readonly trail: { rule: string; arg?: number | string; found: string | undefined }[] = [];
 
   constructor(L: LuaState, readonly logs: readonly LogInfo[]) {
     const ro = new ReadOnlyTables(L);
@@ -93,6 +95,7 @@ export class BallotView {
   set(ballot: Ballot): void {
     this.seq++;
     this.strings.reset();
+    this.trail.length = 0;
     this.answers = ballot.answers;
     this.hashes.length = this.ones.length = this.weights.length = this.claims.length = this.voterLog.length = 0;
     for (let i = 0; i < ballot.answers.length; i++) {
@@ -108,6 +111,11 @@ export class BallotView {
       this.ones.push(1);
       this.weights.push((this.logs[i] as LogInfo).weight);
     }
+  }
+
+  /** The j-th vote's claim (votes in configured log order). */
+  claimAt(j: number): Claim | undefined {
+    return this.claims[j];
   }
 
   pushHash(L: LuaState, h: string): void {

@@ -1,5 +1,5 @@
 /**
- * The global `trustix` table: percentage, weighted, majority, name.
+ * The global `trustix` table: percentage, weighted, majority, name, content_addressed.
  *
  *   return function(path, votes, logs)
  *     return trustix.percentage(votes, logs, 66) or trustix.name(votes, "cache.nixos.org")
@@ -13,6 +13,7 @@
 import { lauxlib, lua, to_jsstring } from 'fengari';
 import type { LuaCFunction, LuaState } from 'fengari';
 import type { BallotView } from './ballot.ts';
+import { caProvesFacts, parseNarHash, parseStorePath, type StorePath } from '../../nixfmt/index.ts';
 import { fractionOf, leader, majorityOf, percentOf } from './count.ts';
 import type { Enough } from './count.ts';
 
@@ -84,42 +85,118 @@ function pushResult(view: BallotView, L: LuaState, h: string | undefined): numbe
 }
 
 /** A built-in that counts heads (weighted = false) or weights against a threshold. */
-function counting(view: BallotView, weighted: boolean, threshold: (L: LuaState, n: number, total: number) => Enough): LuaCFunction {
+function counting(view: BallotView, weighted: boolean, threshold: (L: LuaState, n: number, total: number) => Enough, rule: string): LuaCFunction {
   return (L) => {
+    let found: string | undefined;
     if (isCurrent(view, L)) {
       const enough = threshold(L, view.logs.length, view.totalWeight);
-      return pushResult(view, L, leader(view.hashes, weighted ? view.weights : view.ones, enough));
+      found = leader(view.hashes, weighted ? view.weights : view.ones, enough);
+    } else {
+      const votes = readVotes(view, L, weighted);
+      const logs = readLogs(L, weighted);
+      found = leader(votes.hashes, votes.weights, threshold(L, logs.n, logs.total));
     }
-    const votes = readVotes(view, L, weighted);
-    const logs = readLogs(L, weighted);
-    return pushResult(view, L, leader(votes.hashes, votes.weights, threshold(L, logs.n, logs.total)));
+    view.trail.push(lua.lua_type(L, 3) === lua.LUA_TNUMBER ? { rule, arg: lua.lua_tonumberx(L, 3) as number, found } : { rule, found });
+    return pushResult(view, L, found);
   };
+}
+
+/**
+ * The nar_hash of a vote whose content address recomputes to `path` (Nix's own test for a
+ * path that needs no signature); nil when none does, or when such votes name different
+ * hashes. Read from the current ballot, or from any table of votes with `ca` and `references`.
+ */
+function contentAddressed(view: BallotView): LuaCFunction {
+  return (L) => {
+    const path = lauxlib.luaL_checkstring(L, 1) && text(view, L, 1);
+    lauxlib.luaL_checktype(L, 2, lua.LUA_TTABLE);
+    let store: StorePath;
+    try {
+      store = parseStorePath(path);
+    } catch {
+      return lauxlib.luaL_argerror(L, 1, 'not a store path');
+    }
+    const proven = new Set<string>();
+    if (lua.lua_topointer(L, 2) === view.votes.table) {
+      for (let j = 0; j < view.hashes.length; j++) {
+        const c = view.claimAt(j);
+        if (c?.ca !== undefined && c.path === store && caProvesFacts(c) === true) proven.add(c.narHash);
+      }
+    } else {
+      for (const v of readCaVotes(view, L, store)) if (caProvesFacts(v) === true) proven.add(v.narHash);
+    }
+    const found = proven.size === 1 ? [...proven][0] : undefined;
+    if (found !== undefined) view.trail.push({ rule: 'content_addressed', found });
+    return pushResult(view, L, found);
+  };
+}
+
+/** Votes from a table the policy built: nar_hash, ca and references of each. */
+function readCaVotes(view: BallotView, L: LuaState, path: StorePath) {
+  const n = lauxlib.luaL_len(L, 2);
+  if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 2, `more than ${MAX_ENTRIES} votes`);
+  const out = [];
+  for (let i = 1; i <= n; i++) {
+    const top = lua.lua_gettop(L);
+    if (lua.lua_geti(L, 2, i) !== lua.LUA_TTABLE) lauxlib.luaL_argerror(L, 2, `votes[${i}] is not a table`);
+    const entry = lua.lua_gettop(L);
+    const ca = field(L, entry, 'ca') === lua.LUA_TSTRING ? text(view, L, -1) : undefined;
+    const hash = field(L, entry, 'nar_hash') === lua.LUA_TSTRING ? text(view, L, -1) : undefined;
+    const references: StorePath[] = [];
+    if (field(L, entry, 'references') === lua.LUA_TTABLE) {
+      const refs = lua.lua_gettop(L);
+      const m = Math.min(lauxlib.luaL_len(L, refs), MAX_ENTRIES);
+      for (let k = 1; k <= m; k++) {
+        if (lua.lua_geti(L, refs, k) === lua.LUA_TSTRING) {
+          try {
+            references.push(parseStorePath(text(view, L, -1)));
+          } catch {
+            // not a store path: this vote proves nothing
+          }
+        }
+        lua.lua_pop(L, 1);
+      }
+    }
+    lua.lua_settop(L, top);
+    if (ca === undefined || hash === undefined) continue;
+    try {
+      out.push({ path, narHash: parseNarHash(hash), narSize: 1, references, ca });
+    } catch {
+      // an unparsable hash proves nothing
+    }
+  }
+  return out;
 }
 
 function name(view: BallotView): LuaCFunction {
   return (L) => {
     lauxlib.luaL_checkstring(L, 2);
+    const wanted = text(view, L, 2);
+    let found: string | undefined;
     if (lua.lua_topointer(L, 1) === view.votes.table) {
       const i = view.logIndexAt(L, 2);
-      if (i < 0) return lauxlib.luaL_error(L, '%s', `no configured log is named ${JSON.stringify(text(view, L, 2))}`);
+      if (i < 0) return lauxlib.luaL_error(L, '%s', `no configured log is named ${JSON.stringify(wanted)}`);
       const j = view.voteOfLog[i] as number;
-      return pushResult(view, L, j < 0 ? undefined : view.hashes[j]);
+      found = j < 0 ? undefined : view.hashes[j];
+    } else {
+      const votes = readVotes(view, L, false);
+      const at = votes.logs.indexOf(wanted);
+      found = at < 0 ? undefined : votes.hashes[at];
     }
-    const wanted = text(view, L, 2);
-    const votes = readVotes(view, L, false);
-    const at = votes.logs.indexOf(wanted);
-    return pushResult(view, L, at < 0 ? undefined : votes.hashes[at]);
+    view.trail.push({ rule: 'name', arg: wanted, found });
+    return pushResult(view, L, found);
   };
 }
 
 export function installBuiltins(L: LuaState, view: BallotView): void {
   const fns: Record<string, LuaCFunction> = {
-    percentage: counting(view, false, (L, n) => percentOf(n, lauxlib.luaL_checknumber(L, 3))),
-    weighted: counting(view, true, (L, _n, total) => fractionOf(total, lauxlib.luaL_checknumber(L, 3))),
-    majority: counting(view, false, (_L, n) => majorityOf(n)),
+    percentage: counting(view, false, (L, n) => percentOf(n, lauxlib.luaL_checknumber(L, 3)), 'percentage'),
+    weighted: counting(view, true, (L, _n, total) => fractionOf(total, lauxlib.luaL_checknumber(L, 3)), 'weighted'),
+    majority: counting(view, false, (_L, n) => majorityOf(n), 'majority'),
     name: name(view),
+    content_addressed: contentAddressed(view),
   };
-  lua.lua_createtable(L, 0, 4);
+  lua.lua_createtable(L, 0, 5);
   for (const [k, f] of Object.entries(fns)) {
     lua.lua_pushcfunction(L, f);
     lua.lua_setfield(L, -2, k);
