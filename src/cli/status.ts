@@ -10,6 +10,7 @@ export function exitStatusOf(e: unknown): { status: number; message: string } {
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return { status: 2, message: `${message} (see --help)` };
     case 'CONFIG':
+    case 'FILE':
     case 'POLICY_LOAD':
     case 'TARGET':
     case 'SAMPLE_INVALID':
