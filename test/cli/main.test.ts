@@ -26,7 +26,7 @@ describe('trustix-vote', () => {
     [['check', '--no-such-flag', '/nix/store/x'], /Unknown option '--no-such-flag'/],
     [['check', '--config', '/nonexistent.ini', '/nix/store/x'], /\/nonexistent\.ini: cannot read the file/],
     [['keygen', 'name-1'], /--secret FILE and --public FILE/],
-    [['keygen', 'bad name', '--secret', '/tmp/tv-never.sec', '--public', '/tmp/tv-never.pub'], /bad key NAME "bad name"/],
+    [['keygen', 'bad name', '--secret', '/tmp/tv-never.sec', '--public', '/tmp/tv-never.pub'], /bad key name "bad name": it may hold any characters but ":"/],
     [['serve', '--config', '/nonexistent.ini'], /cannot read the file/],
   ] as const) {
     it(`exits 2 for: ${args.join(' ')}`, async () => {
