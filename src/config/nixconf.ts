@@ -59,6 +59,7 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
   }
   const logs: LogConfig[] = [];
   const skipped: string[] = [];
+  const keyed: { url: string; key: PublicKey }[] = [];
   for (const sub of words('substituters')) {
     let url: URL;
     try {
@@ -76,12 +77,17 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
       skipped.push(`${sub}: no trusted-public-keys entry named ${url.hostname}-N`);
       continue;
     }
-    if (logs.some((l) => Buffer.from(l.identity).equals(key.raw))) {
-      skipped.push(`${sub}: signs with the same key as another substituter`);
-      continue;
-    }
-    const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
     const base = sub.replace(/\?.*$/, '').replace(/\/+$/, '');
+    if (logs.some((l) => l.upstream === base)) continue; // listed twice: still one substituter
+    // The same key bytes under another name are still the same builder (as in config.ts).
+    const same = keyed.find((k) => Buffer.from(k.key.raw).equals(key.raw));
+    if (same !== undefined) {
+      const names = same.key.name === key.name ? `key ${key.name}` : `one key, named ${same.key.name} and ${key.name}`;
+      throw new ConfigError(file, { key: 'trusted-public-keys' },
+        `substituters ${same.url} and ${base} sign with ${names}: they are one builder, not two votes (write a config file with one log for them and pass --config)`);
+    }
+    keyed.push({ url: base, key });
+    const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
     logs.push({ name, kind: binaryCache.kind, weight: 1, settings: { url: base, key }, identity: key.raw, upstream: base });
   }
   return { logs, skipped };

@@ -1,0 +1,35 @@
+/** nix.conf mode: which substituters become logs, and which configurations are refused. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/config/errors.ts';
+import { logsFromNixConf } from '../../src/config/nixconf.ts';
+import { generateSecretKey } from '../../src/nixfmt/index.ts';
+
+const bytesOf = (key: string) => key.slice(key.indexOf(':') + 1);
+const K = bytesOf(generateSecretKey('x-1').public);
+const K2 = bytesOf(generateSecretKey('y-1').public);
+const settings = (subs: string, keys: string) => new Map([['substituters', subs], ['trusted-public-keys', keys]]);
+
+describe('nix.conf logs', () => {
+  it('refuses one key under two names: one builder is one vote', () => {
+    const s = settings('http://127.0.0.1:8081 http://localhost:8081 http://127.0.0.2:8083', `127.0.0.1-1:${K} localhost-1:${K} 127.0.0.2-1:${K2}`);
+    assert.throws(() => logsFromNixConf(s, '/etc/nix/nix.conf'), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.code, 'CONFIG');
+      assert.match(e.message, /^\/etc\/nix\/nix\.conf trusted-public-keys: substituters http:\/\/127\.0\.0\.1:8081 and http:\/\/localhost:8081 sign with one key, named 127\.0\.0\.1-1 and localhost-1: they are one builder, not two votes/);
+      return true;
+    });
+  });
+
+  it('refuses two substituters matched to the same key by their host', () => {
+    const s = settings('http://127.0.0.1:8081 http://127.0.0.1:8082', `127.0.0.1-1:${K}`);
+    assert.throws(() => logsFromNixConf(s, 'nix.conf'), /8081 and http:\/\/127\.0\.0\.1:8082 sign with key 127\.0\.0\.1-1: they are one builder/);
+  });
+
+  it('counts a substituter listed twice once', () => {
+    const s = settings('http://127.0.0.1:8081 http://127.0.0.1:8081/ http://127.0.0.2:8083', `127.0.0.1-1:${K} 127.0.0.2-1:${K2}`);
+    const { logs, skipped } = logsFromNixConf(s, 'nix.conf');
+    assert.deepEqual(logs.map((l) => [l.name, l.upstream]), [['127.0.0.1', 'http://127.0.0.1:8081'], ['127.0.0.2', 'http://127.0.0.2:8083']]);
+    assert.deepEqual(skipped, []);
+  });
+});
