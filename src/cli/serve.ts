@@ -60,6 +60,9 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   const idleExit = values['idle-exit'] === undefined ? undefined : Number(values['idle-exit']);
   if (idleExit !== undefined && !(idleExit > 0)) throw new UsageError('--idle-exit wants a number of seconds > 0');
+  if (values.config === undefined) {
+    throw new UsageError('serve needs --config FILE: it signs what it serves with the key in [serve] signing-key (make one with trustix-vote keygen)');
+  }
   const config = loadConfig(io, values.config);
   const key = signingKey(io, config.file, config.serve.signingKeyFile);
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);

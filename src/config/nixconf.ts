@@ -1,5 +1,6 @@
 /**
- * Zero-setup mode: the logs come from the machine's nix.conf. Every substituter whose
+ * Zero-setup mode: the logs come from the machine's Nix settings (as the local Nix
+ * reports them, defaults included; read from nix.conf when there is no nix). Every substituter whose
  * trusted public key can be matched to it by name ("cache.nixos.org-1" ↔
  * https://cache.nixos.org) becomes one binary-cache log named after its host.
  *
@@ -8,7 +9,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { parse } from 'ini';
-import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
+import { isNixFormatError, parseNixConfigJson, parsePublicKey, settingStrings, type PublicKey } from '../nixfmt/index.ts';
 import { binaryCache, type LogConfig } from '../logs/index.ts';
 import { ConfigError } from './errors.ts';
 
@@ -39,6 +40,27 @@ export function parseNixConf(text: string, file: string, read: ReadFile, into = 
       else into.set(key, value);
     }
   });
+  return into;
+}
+
+/**
+ * The settings a log needs from Nix's effective settings, `nix config show --json` (and
+ * `nix show-config --json` before it; parsed in nixfmt/nixconfig.ts): built-in defaults
+ * and every configuration source already merged. Lists become the space-separated text
+ * nix.conf would hold, so `logsFromNixConf` reads both alike.
+ */
+export function settingsFromNixJson(json: string, source: string): Map<string, string> {
+  const into = new Map<string, string>();
+  try {
+    const settings = parseNixConfigJson(json);
+    for (const key of ['substituters', 'trusted-public-keys']) {
+      const words = settingStrings(settings, key);
+      if (words !== undefined) into.set(key, words.join(' '));
+    }
+  } catch (e) {
+    if (isNixFormatError(e)) throw new ConfigError(source, {}, e.message, { cause: e });
+    throw e;
+  }
   return into;
 }
 

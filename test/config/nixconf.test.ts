@@ -1,8 +1,10 @@
 /** nix.conf mode: which substituters become logs, and which configurations are refused. */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config/errors.ts';
-import { logsFromNixConf } from '../../src/config/nixconf.ts';
+import { logsFromNixConf, settingsFromNixJson } from '../../src/config/nixconf.ts';
+import type { CacheSettings } from '../../src/logs/index.ts';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
 
 const bytesOf = (key: string) => key.slice(key.indexOf(':') + 1);
@@ -31,5 +33,33 @@ describe('nix.conf logs', () => {
     const { logs, skipped } = logsFromNixConf(s, 'nix.conf');
     assert.deepEqual(logs.map((l) => [l.name, l.upstream]), [['127.0.0.1', 'http://127.0.0.1:8081'], ['127.0.0.2', 'http://127.0.0.2:8083']]);
     assert.deepEqual(skipped, []);
+  });
+});
+
+describe("Nix's effective settings (nix show-config --json)", () => {
+  for (const [file, shape] of [['show-config.json', 'Nix 2.8, recorded'], ['newer/config-show-2.33.converted.json', 'Nix >= 2.20, converted']]) {
+    it(`takes the substituters Nix reports, its default cache.nixos.org included (${shape})`, async () => {
+      const json = await readFile(new URL(`../data/nix-2.8/${file}`, import.meta.url), 'utf8');
+      const s = settingsFromNixJson(json, 'nix show-config --json');
+      assert.equal(s.get('substituters'), 'https://cache.nixos.org/ http://127.0.0.1:8081 http://127.0.0.1:8082');
+      const { logs, skipped } = logsFromNixConf(s, 'nix show-config --json');
+      assert.deepEqual(logs.map((l) => [l.name, l.upstream, (l.settings as CacheSettings).key.name]), [
+        ['cache.nixos.org', 'https://cache.nixos.org', 'cache.nixos.org-1'],
+      ]);
+      assert.deepEqual(skipped, [
+        'http://127.0.0.1:8081: no trusted-public-keys entry named 127.0.0.1-N',
+        'http://127.0.0.1:8082: no trusted-public-keys entry named 127.0.0.1-N',
+      ]);
+    });
+  }
+
+  it('refuses what is not Nix settings JSON as a config error naming the command', () => {
+    for (const text of ['[]', '{', '{"substituters": {"value": 3}}']) {
+      assert.throws(() => settingsFromNixJson(text, 'nix config show --json'), (e: unknown) => {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.match(e.message, /^nix config show --json: /);
+        return true;
+      });
+    }
   });
 });
