@@ -2,7 +2,7 @@
  * check without --config takes its logs from the local Nix's effective settings, not
  * from reading nix.conf alone: here the config file names the substituter by an alias
  * only Nix knows (`binary-caches`). The cache is test/data/nix-2.8/cache, served on
- * 127.0.0.1; serve refuses to start without --config.
+ * 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCheck } from '../../src/cli/check.ts';
-import { runServe } from '../../src/cli/serve.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 import { runCommand } from '../cli/run.ts';
 import { hasNix } from './fixture.ts';
@@ -51,13 +50,5 @@ describe('check without --config', { skip: !hasNix() && 'needs nix' }, () => {
     const r = await runCommand('check', runCheck, [TOP], { env: env() });
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`substituters http://127\\.0\\.0\\.1:${port} and http://localhost:${port} sign with one key`));
-  });
-});
-
-describe('serve without --config', () => {
-  it('says that it needs one, and why', async () => {
-    const r = await runCommand('serve', runServe, [], { env: { PATH: process.env['PATH'] ?? '' } });
-    assert.equal(r.exitCode, 2);
-    assert.equal(r.stderr, 'trustix-vote serve: serve needs --config FILE: it signs what it serves with the key in [serve] signing-key (make one with trustix-vote keygen) (see --help)\n');
   });
 });
