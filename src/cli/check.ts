@@ -23,7 +23,8 @@ TARGET is one of
 
 Options
   --config FILE   trustix-vote config (INI). Without it, the logs are the substituters
-                  of nix.conf whose trusted-public-keys entry matches them by name.
+                  Nix uses (nix show-config, defaults included) whose
+                  trusted-public-keys entry matches them by name.
   --policy FILE   Lua policy to use instead of the config's [policy] file. Without
                   either, a content-addressed path proves itself and anything else needs
                   a strict majority (> 50 %) of the configured logs.

@@ -17,3 +17,8 @@ export interface CliIO {
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
+
+/** A file the command was told to write or read cannot be: exit status 2, a message saying what to do. */
+export class FileError extends Error {
+  readonly code = 'FILE';
+}

@@ -1,7 +1,7 @@
 /** `trustix-vote policy test`: try a policy on sample votes before deploying it. */
 import { parseArgs } from 'node:util';
 import { loadPolicy } from '../vote/policy.ts';
-import { parseSample } from '../vote/sample.ts';
+import { parseSample, SampleError } from '../vote/sample.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
 import { summary, toJson, toTable } from './table.ts';
@@ -36,7 +36,8 @@ export async function runPolicy(argv: readonly string[], io: CliIO): Promise<num
     io.stdout(POLICY_HELP);
     return 0;
   }
-  if (sub !== 'test') throw new UsageError(`unknown policy subcommand "${sub ?? ''}" (expected "test")`);
+  if (sub === undefined || sub.startsWith('-')) throw new UsageError('policy needs a subcommand: trustix-vote policy test FILE --votes VOTES.json');
+  if (sub !== 'test') throw new UsageError(`unknown policy subcommand "${sub}" (the one there is: trustix-vote policy test FILE --votes VOTES.json)`);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -57,7 +58,7 @@ export async function runPolicy(argv: readonly string[], io: CliIO): Promise<num
   if (source === undefined) throw new UsageError(`cannot read policy ${file}`);
   const votes = io.readFile(values.votes);
   if (votes === undefined) throw new UsageError(`cannot read votes ${values.votes}`);
-  const { logs, ballots } = parseSample(votes);
+  const { logs, ballots } = sampleIn(values.votes, votes);
   const policy = loadPolicy({ source, chunkName: file, logs });
   try {
     const decisions = ballots.map((b) => policy.decide(b));
@@ -66,5 +67,15 @@ export async function runPolicy(argv: readonly string[], io: CliIO): Promise<num
     return decisions.every((d) => d.verdict === 'trusted') ? 0 : 1;
   } finally {
     policy.close();
+  }
+}
+
+/** The sample, with the votes file named in any complaint about it. */
+function sampleIn(file: string, text: string): ReturnType<typeof parseSample> {
+  try {
+    return parseSample(text);
+  } catch (e) {
+    if (!(e instanceof SampleError)) throw e;
+    throw new SampleError(`${file}: ${e.at}`, e.message.slice(e.at.length + 2), { cause: e });
   }
 }

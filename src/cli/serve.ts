@@ -5,7 +5,7 @@ import { parseSecretKey, type SecretKey } from '../nixfmt/index.ts';
 import type { LogEvent } from '../ops.ts';
 import { createHandler } from '../server/handler.ts';
 import { createMetrics } from '../server/metrics.ts';
-import { listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
+import { DEFAULT_MAX_CONNECTIONS, listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
 import { createReport } from '../server/report.ts';
 import { createOffers, type OfferMade, type ServeObserver } from '../server/offers.ts';
 import type { CliIO } from './io.ts';
@@ -13,6 +13,7 @@ import { UsageError } from './io.ts';
 import { loadConfig, setup } from './setup.ts';
 
 export const SERVE_HELP = `Usage: trustix-vote serve --config FILE [--listen HOST:PORT] [--policy FILE] [--idle-exit SECONDS]
+                          [--max-connections N]
 
 Serve the Nix binary-cache protocol on loopback, answering only for store paths
 that won the vote. Make it Nix's only substituter and trust only its key:
@@ -35,6 +36,8 @@ Options
                        socket is used instead
   --policy FILE        Lua policy instead of the config's [policy] file
   --idle-exit SECONDS  exit after this long without requests (for socket activation)
+  --max-connections N  open client connections at most (default 1024); near it the
+                       longest-idle keep-alive connections are closed first
   -h, --help           show this help
 
 Each decision is logged to stderr as one JSON line. SIGTERM or SIGINT stops the
@@ -50,6 +53,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       listen: { type: 'string' },
       policy: { type: 'string' },
       'idle-exit': { type: 'string' },
+      'max-connections': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,6 +64,11 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   const idleExit = values['idle-exit'] === undefined ? undefined : Number(values['idle-exit']);
   if (idleExit !== undefined && !(idleExit > 0)) throw new UsageError('--idle-exit wants a number of seconds > 0');
+  const maxConnections = values['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : Number(values['max-connections']);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-connections wants a whole number > 0');
+  if (values.config === undefined) {
+    throw new UsageError('serve needs --config FILE: it signs what it serves with the key in [serve] signing-key (make one with trustix-vote keygen)');
+  }
   const config = loadConfig(io, values.config);
   const key = signingKey(io, config.file, config.serve.signingKeyFile);
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
@@ -83,7 +92,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
     cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, observer,
   });
   const handler = createHandler({ offers, ops: s.ops, metrics, priority: config.serve.priority, timeoutMs: config.query.timeoutMs, report: () => report.list() });
-  const server = await listen(handler, where).catch((e: unknown) => {
+  const server = await listen(handler, where, { maxConnections }).catch((e: unknown) => {
     throw new UsageError(`cannot listen on ${'fd' in where ? `fd ${where.fd}` : `${where.host}:${where.port}`}: ${e instanceof Error ? e.message : e}`);
   });
   const named = s.policies.filter((p) => p.name !== '').map((p) => `${server.url}/policy/${p.name}`);

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { parseConfig, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
-import { logsFromNixConf, parseNixConf } from '../config/nixconf.ts';
+import { logsFromNixConf, parseNixConf, settingsFromNixJson } from '../config/nixconf.ts';
 import { createEngine, type Engine, type NamedPolicy } from '../engine/engine.ts';
 import type { Observer } from '../engine/observer.ts';
+import { nixEffectiveSettings } from '../host/nix.ts';
 import { createHostOps, type HostOps } from '../host/ops.ts';
 import { createFileState } from '../host/state.ts';
 import { createSources, LOG_KINDS, type LogSource, type Registry } from '../logs/index.ts';
@@ -36,19 +37,27 @@ export function loadConfig(io: CliIO, configFile: string | undefined, registry: 
 }
 
 function configFromNixConf(io: CliIO): Config {
+  // The settings Nix itself uses, built-in defaults included; nix.conf files only without nix.
+  const fromNix = nixEffectiveSettings(io.env);
+  if ('unavailable' in fromNix && fromNix.installed) io.stderr(`trustix-vote: reading nix.conf files, as Nix did not say its settings: ${fromNix.unavailable}\n`);
   const dir = io.env['NIX_CONF_DIR'] ?? '/etc/nix';
   const files = [join(dir, 'nix.conf')];
   const home = io.env['HOME'];
   const xdg = io.env['XDG_CONFIG_HOME'] ?? (home !== undefined ? join(home, '.config') : undefined);
   if (io.env['NIX_USER_CONF_FILES'] !== undefined) files.push(...io.env['NIX_USER_CONF_FILES'].split(':'));
   else if (xdg !== undefined) files.push(join(xdg, 'nix', 'nix.conf'));
-  const settings = new Map<string, string>();
-  for (const f of files) {
-    const text = io.readFile(f);
-    if (text !== undefined) parseNixConf(text, f, io.readFile, settings);
+  let settings = new Map<string, string>();
+  let where = files.concat('$NIX_CONFIG').join(', ');
+  if ('json' in fromNix) {
+    settings = settingsFromNixJson(fromNix.json, fromNix.command);
+    where = `Nix's settings (${fromNix.command})`;
+  } else {
+    for (const f of files) {
+      const text = io.readFile(f);
+      if (text !== undefined) parseNixConf(text, f, io.readFile, settings);
+    }
+    if (io.env['NIX_CONFIG'] !== undefined) parseNixConf(io.env['NIX_CONFIG'], '$NIX_CONFIG', io.readFile, settings);
   }
-  if (io.env['NIX_CONFIG'] !== undefined) parseNixConf(io.env['NIX_CONFIG'], '$NIX_CONFIG', io.readFile, settings);
-  const where = files.concat('$NIX_CONFIG').join(', ');
   const { logs, skipped } = logsFromNixConf(settings, where);
   for (const s of skipped) io.stderr(`trustix-vote: nix.conf substituter skipped: ${s}\n`);
   if (logs.length === 0) {

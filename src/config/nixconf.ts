@@ -1,5 +1,6 @@
 /**
- * Zero-setup mode: the logs come from the machine's nix.conf. Every substituter whose
+ * Zero-setup mode: the logs come from the machine's Nix settings (as the local Nix
+ * reports them, defaults included; read from nix.conf when there is no nix). Every substituter whose
  * trusted public key can be matched to it by name ("cache.nixos.org-1" ↔
  * https://cache.nixos.org) becomes one binary-cache log named after its host.
  *
@@ -8,7 +9,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { parse } from 'ini';
-import { parsePublicKey, type PublicKey } from '../nixfmt/index.ts';
+import { isNixFormatError, parseNixConfigJson, parsePublicKey, settingStrings, type PublicKey } from '../nixfmt/index.ts';
 import { binaryCache, type LogConfig } from '../logs/index.ts';
 import { ConfigError } from './errors.ts';
 
@@ -42,6 +43,27 @@ export function parseNixConf(text: string, file: string, read: ReadFile, into = 
   return into;
 }
 
+/**
+ * The settings a log needs from Nix's effective settings, `nix config show --json` (and
+ * `nix show-config --json` before it; parsed in nixfmt/nixconfig.ts): built-in defaults
+ * and every configuration source already merged. Lists become the space-separated text
+ * nix.conf would hold, so `logsFromNixConf` reads both alike.
+ */
+export function settingsFromNixJson(json: string, source: string): Map<string, string> {
+  const into = new Map<string, string>();
+  try {
+    const settings = parseNixConfigJson(json);
+    for (const key of ['substituters', 'trusted-public-keys']) {
+      const words = settingStrings(settings, key);
+      if (words !== undefined) into.set(key, words.join(' '));
+    }
+  } catch (e) {
+    if (isNixFormatError(e)) throw new ConfigError(source, {}, e.message, { cause: e });
+    throw e;
+  }
+  return into;
+}
+
 export interface NixConfLogs {
   readonly logs: LogConfig[];
   readonly skipped: string[];
@@ -59,6 +81,7 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
   }
   const logs: LogConfig[] = [];
   const skipped: string[] = [];
+  const keyed: { url: string; key: PublicKey }[] = [];
   for (const sub of words('substituters')) {
     let url: URL;
     try {
@@ -76,12 +99,17 @@ export function logsFromNixConf(settings: ReadonlyMap<string, string>, file: str
       skipped.push(`${sub}: no trusted-public-keys entry named ${url.hostname}-N`);
       continue;
     }
-    if (logs.some((l) => Buffer.from(l.identity).equals(key.raw))) {
-      skipped.push(`${sub}: signs with the same key as another substituter`);
-      continue;
-    }
-    const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
     const base = sub.replace(/\?.*$/, '').replace(/\/+$/, '');
+    if (logs.some((l) => l.upstream === base)) continue; // listed twice: still one substituter
+    // The same key bytes under another name are still the same builder (as in config.ts).
+    const same = keyed.find((k) => Buffer.from(k.key.raw).equals(key.raw));
+    if (same !== undefined) {
+      const names = same.key.name === key.name ? `key ${key.name}` : `one key, named ${same.key.name} and ${key.name}`;
+      throw new ConfigError(file, { key: 'trusted-public-keys' },
+        `substituters ${same.url} and ${base} sign with ${names}: they are one builder, not two votes (write a config file with one log for them and pass --config)`);
+    }
+    keyed.push({ url: base, key });
+    const name = logs.some((l) => l.name === url.hostname) ? `${url.hostname}_${url.port}` : url.hostname;
     logs.push({ name, kind: binaryCache.kind, weight: 1, settings: { url: base, key }, identity: key.raw, upstream: base });
   }
   return { logs, skipped };

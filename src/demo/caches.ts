@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_NIX, type DemoAttr } from './nix-expr.ts';
-import { nix } from './nix-run.ts';
+import { demoNixEnv, nix as nixRun } from './nix-run.ts';
 
 export interface BuilderSpec {
   readonly name: string;
@@ -38,16 +38,34 @@ export interface DemoBuild {
   readonly paths: Readonly<Record<DemoAttr, string>>;
 }
 
-export async function buildDemoCaches(dir: string, salt: string, builders: readonly BuilderSpec[]): Promise<DemoBuild> {
+/**
+ * A signal stops the build between and during Nix commands; whatever the build leaves
+ * in /nix/store is deleted again when it fails or stops.
+ */
+export async function buildDemoCaches(dir: string, salt: string, builders: readonly BuilderSpec[], signal?: AbortSignal): Promise<DemoBuild> {
   await mkdir(dir, { recursive: true });
   const exprFile = join(dir, 'demo.nix');
   const flavourFile = join(dir, 'flavour');
   await writeFile(exprFile, DEMO_NIX);
   const args = (attr: string) => [exprFile, '-A', attr, '--argstr', 'salt', salt, '--argstr', 'flavourFile', flavourFile];
+  const nix = (cmd: string, a: readonly string[]) => nixRun(cmd, a, demoNixEnv(), signal);
   const paths = {} as Record<DemoAttr, string>;
   for (const attr of ['libfoo', 'contested', 'rare', 'app'] as const) {
     paths[attr] = await nix('nix-store', ['-q', '--outputs', await nix('nix-instantiate', args(attr))]);
   }
+  try {
+    const caches = await buildCaches(dir, builders, paths, args, nix);
+    return { exprFile, salt, flavourFile, caches, paths };
+  } catch (e) {
+    await forget(Object.values(paths)).catch(() => undefined);
+    throw e;
+  }
+}
+
+type Run = (cmd: string, args: readonly string[]) => Promise<string>;
+
+async function buildCaches(dir: string, builders: readonly BuilderSpec[], paths: Record<DemoAttr, string>, args: (attr: string) => string[], nix: Run): Promise<BuiltCache[]> {
+  const flavourFile = join(dir, 'flavour');
   const caches: BuiltCache[] = [];
   for (const b of builders) {
     const cacheDir = join(dir, `cache-${b.name}`);
@@ -65,14 +83,14 @@ export async function buildDemoCaches(dir: string, salt: string, builders: reado
     await forget(Object.values(paths));
     caches.push({ name: b.name, dir: cacheDir, publicKey: (await readFile(pub, 'utf8')).trim(), secretKeyFile: sec });
   }
-  return { exprFile, salt, flavourFile, caches, paths };
+  return caches;
 }
 
 const hashPart = (p: string) => p.slice(p.lastIndexOf('/') + 1, p.lastIndexOf('/') + 33);
 
 /** Deletes whichever of these paths are valid, dependents first. */
 export async function forget(paths: readonly string[]): Promise<void> {
-  const valid = (await nix('nix-store', ['--check-validity', '--print-invalid', ...paths]).then(
+  const valid = (await nixRun('nix-store', ['--check-validity', '--print-invalid', ...paths]).then(
     (out) => { const bad = new Set(out.split('\n')); return paths.filter((p) => !bad.has(p)); }));
-  if (valid.length > 0) await nix('nix-store', ['--delete', ...valid]);
+  if (valid.length > 0) await nixRun('nix-store', ['--delete', ...valid]);
 }

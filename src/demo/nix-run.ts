@@ -13,8 +13,9 @@ export function demoNixEnv(extra: Record<string, string> = {}): Record<string, s
   return { NIX_CONFIG: conf.join('\n'), ...extra };
 }
 
-export async function nix(cmd: string, args: readonly string[], env: Record<string, string> = demoNixEnv()): Promise<string> {
-  const res = await execa(cmd, args, { env, stdin: 'ignore', reject: false });
+export async function nix(cmd: string, args: readonly string[], env: Record<string, string> = demoNixEnv(), signal?: AbortSignal): Promise<string> {
+  const res = await execa(cmd, args, { env, stdin: 'ignore', reject: false, ...(signal && { cancelSignal: signal }) });
+  if (res.isCanceled) throw new Error(`${cmd} stopped: ${String(signal?.reason ?? 'aborted')}`, { cause: signal?.reason });
   if (res.exitCode !== 0) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${res.exitCode}): ${String(res.stderr).trim().split('\n').slice(-3).join(' | ')}`);
   }

@@ -30,12 +30,15 @@ export async function resolveTargets(
   const drvs: string[] = [];
   for (const t of targets) {
     if (t.startsWith(`${nix.storeDir}/`)) {
-      const top = storePathPrefix(t, nix.storeDir);
+      // Checked here, not by Nix: a malformed path is a usage error, not a failure of Nix.
+      const top = parse(storePathPrefix(t, nix.storeDir));
       (top.endsWith('.drv') ? drvs : stores).push(top);
     } else if (opts.isFile(t)) {
       drvs.push(...(await nix.instantiate(t, opts.attrs, signal)));
     } else if (t.includes('#') || t.includes(':')) {
       drvs.push(...(await nix.installableDerivation(t, signal)));
+    } else if (/^\.{0,2}\/|\.nix$/.test(t)) {
+      throw new TargetError(`${t}: no such file`);
     } else {
       throw new TargetError(`${t}: not a store path, a Nix file or an installable (FLAKE#ATTR)`);
     }

@@ -2,7 +2,7 @@
  * The local Nix, spoken to through its commands. Works with Nix 2.8 (Debian) and newer:
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { knownOutputPaths, parseDerivationShowJson } from '../nixfmt/index.ts';
 import type { NixOps } from '../ops.ts';
 
@@ -29,6 +29,26 @@ function nixError(stderr: string): string | undefined {
   if (i < 0) return all.pop();
   const at = all.slice(i + 1).find((l) => l.startsWith('at '));
   return at === undefined ? all[i] : `${all[i]} (${at.replace(/:$/, '')})`;
+}
+
+export type NixSettings = { readonly json: string; readonly command: string } | { readonly unavailable: string; readonly installed: boolean };
+
+/**
+ * The local Nix's effective settings, defaults and every configuration source
+ * included, as JSON: `nix config show --json` (Nix ≥ 2.20), else `nix show-config
+ * --json`. Synchronous, as the configuration is read before anything else runs;
+ * bounded by a timeout. `installed: false` when there is no nix to ask.
+ */
+export function nixEffectiveSettings(env: Readonly<Record<string, string | undefined>>, timeoutMs = 20_000): NixSettings {
+  let why = '';
+  for (const sub of [['config', 'show'], ['show-config']]) {
+    const args = [...NIX_FLAGS, ...sub, '--json'];
+    const res = execaSync('nix', args, { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    if ((res as { code?: unknown }).code === 'ENOENT') return { unavailable: 'nix is not installed', installed: false };
+    if (!res.failed) return { json: String(res.stdout), command: `nix ${sub.join(' ')} --json` };
+    why = `nix ${sub.join(' ')} --json: ${nixError(String(res.stderr ?? '')) ?? res.shortMessage}`;
+  }
+  return { unavailable: why, installed: true };
 }
 
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);

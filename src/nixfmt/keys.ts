@@ -84,7 +84,10 @@ export function parseSecretKey(s: string): SecretKey {
 
 /** A fresh key pair in Nix's text formats (what --generate-binary-cache-key writes). */
 export function generateSecretKey(name: string): { secret: string; public: string } {
-  if (!NAME_RE.test(name)) throw new NixFormatError('key-invalid', `bad key name ${JSON.stringify(name)}`);
+  if (!NAME_RE.test(name)) {
+    throw new NixFormatError('key-invalid',
+      `bad key name ${JSON.stringify(name)}: it may hold any characters but ":" and white space, and not be empty (e.g. myhost-1)`);
+  }
   const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
   const seed = Buffer.from(jwk.d ?? '', 'base64url');
   const pub = Buffer.from(jwk.x ?? '', 'base64url');

@@ -2,9 +2,14 @@
  * The thin adapter from Node's http server to the handler: on a TCP port
  * (`--listen HOST:PORT`) or on a socket inherited from systemd (LISTEN_FDS).
  * Bodies stream both ways; a client that goes away cancels the upstream read.
+ *
+ * Open connections are capped (each holds a file descriptor): near the cap, the
+ * connections idle longest are closed to keep room for new ones (Nix reconnects
+ * as it needs), keep-alive is shortened, and only when every connection is busy
+ * with a request is a new one turned away.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Handler } from './handler.ts';
@@ -16,21 +21,38 @@ export interface RunningServer {
   /** Milliseconds (performance.now) of the last request, for --idle-exit. */
   lastActivity(): number;
   active(): number;
+  /** Open client connections. */
+  connections(): number;
   close(): Promise<void>;
 }
 
-export async function listen(handler: Handler, where: Listen): Promise<RunningServer> {
+export interface ListenOptions {
+  /** Open connections at most (default 1024); idle ones are closed from 7/8 of it on. */
+  readonly maxConnections?: number;
+}
+
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+const KEEP_ALIVE_MS = 60_000;
+const KEEP_ALIVE_CROWDED_MS = 2_000;
+
+export async function listen(handler: Handler, where: Listen, opts: ListenOptions = {}): Promise<RunningServer> {
   let last = performance.now();
   let active = 0;
+  // Keep-alive is shortened while more than half the connections allowed are open.
+  const conns = connectionCap(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, (crowded) => {
+    server.keepAliveTimeout = crowded ? KEEP_ALIVE_CROWDED_MS : KEEP_ALIVE_MS;
+  });
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
     active += 1;
     last = performance.now();
+    conns.busy(req.socket, res);
     void respond(handler, req, res).finally(() => {
       active -= 1;
       last = performance.now();
     });
   });
-  server.keepAliveTimeout = 60_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.on('connection', (socket: Socket) => conns.opened(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     if ('fd' in where) server.listen({ fd: where.fd }, resolve);
@@ -42,10 +64,62 @@ export async function listen(handler: Handler, where: Listen): Promise<RunningSe
     url,
     lastActivity: () => last,
     active: () => active,
+    connections: () => conns.open(),
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     }),
+  };
+}
+
+/**
+ * Tracks open connections in order of last use: a socket is busy while it has a request
+ * unanswered, idle otherwise (just accepted, or kept alive after an answer). Past the
+ * high-water mark the least recently used idle sockets are closed, never the newest
+ * (its request is on the way); past the cap with none idle, the newest is.
+ */
+function connectionCap(max: number, onCrowded: (crowded: boolean) => void) {
+  if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxConnections must be a whole number >= 1, got ${max}`);
+  const highWater = max - Math.max(1, Math.floor(max / 8));
+  const inFlight = new Map<Socket, number>(); // insertion order = least recently used first
+  let crowded = false;
+  const count = () => {
+    if (crowded !== inFlight.size > max / 2) onCrowded((crowded = !crowded));
+  };
+  const touch = (s: Socket, n: number) => {
+    inFlight.delete(s);
+    inFlight.set(s, n);
+  };
+  return {
+    open: () => inFlight.size,
+    opened(socket: Socket): void {
+      touch(socket, 0);
+      socket.once('close', () => {
+        inFlight.delete(socket);
+        count();
+      });
+      count();
+      if (inFlight.size <= highWater) return;
+      for (const [s, n] of inFlight) {
+        if (inFlight.size <= highWater) break;
+        if (n === 0 && s !== socket) {
+          inFlight.delete(s);
+          s.destroy();
+        }
+      }
+      if (inFlight.size > max) {
+        inFlight.delete(socket);
+        socket.destroy();
+      }
+    },
+    busy(socket: Socket, res: ServerResponse): void {
+      if (!inFlight.has(socket)) return; // already closed
+      touch(socket, (inFlight.get(socket) ?? 0) + 1);
+      res.once('close', () => {
+        const n = inFlight.get(socket);
+        if (n !== undefined) touch(socket, Math.max(0, n - 1));
+      });
+    },
   };
 }
 

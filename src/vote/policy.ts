@@ -21,7 +21,7 @@ import { parseNarHash } from '../nixfmt/index.ts';
 import type { NarHash } from '../nixfmt/index.ts';
 import { BallotView } from './lua/ballot.ts';
 import { Budget } from './lua/budget.ts';
-import { installBuiltins } from './lua/builtins.ts';
+import { builtinAt, installBuiltins } from './lua/builtins.ts';
 import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
 import { consistentBallot } from './consistency.ts';
@@ -103,6 +103,7 @@ export function loadPolicy(opts: LoadPolicyOptions): Policy {
       const got = typeName(L, -1);
       throw new PolicyLoadError(file, undefined, `the chunk must return function(path, votes, logs), but it returned ${got}`);
     }
+    if (lua.lua_iscfunction(L, -1)) throw returnedBuiltin(L, file, opts.source);
     const fnRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     return new LuaPolicy(L, logs, view, budget, fnRef, file);
   } catch (e) {
@@ -119,6 +120,19 @@ function inconsistency(given: Ballot, ballot: Ballot, hash: NarHash): string | u
     if (before?.outcome === 'vote' && before.claim.narHash === hash && after?.outcome === 'fault') return after.reason;
   }
   return undefined;
+}
+
+/**
+ * `return trustix.majority` hands over the built-in itself, which would then be called
+ * with (path, votes, logs) and fail on every path with "bad argument #1 to '?'".
+ */
+function returnedBuiltin(L: LuaState, file: string, source: string): PolicyLoadError {
+  const b = builtinAt(L, -1);
+  const name = b?.name ?? 'a built-in function';
+  const at = b === undefined ? -1 : source.split('\n').findIndex((l) => new RegExp(`\\b${b.name.replace('.', '\\s*\\.\\s*')}\\b(?!\\s*\\()`).test(l));
+  const call = b?.call ?? 'trustix.majority(votes, logs)';
+  return new PolicyLoadError(file, at < 0 ? undefined : at + 1,
+    `the chunk returns ${name} itself, not a policy; return a function that calls it: return function(path, votes, logs) return ${call} end`);
 }
 
 class LuaPolicy implements Policy {

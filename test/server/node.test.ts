@@ -4,11 +4,13 @@
  * upstream read and leaves no request counted as active.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Handler } from '../../src/server/handler.ts';
-import { listen } from '../../src/server/node.ts';
+import { DEFAULT_MAX_CONNECTIONS, listen } from '../../src/server/node.ts';
 
 const until = async (cond: () => boolean, what: string) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -73,6 +75,51 @@ describe('node adapter', () => {
       assert.equal(signalled, 1, 'the handler saw the client go');
       await until(() => s.active() === 0, 'no request left active (so --idle-exit can fire)');
     } finally {
+      await s.close();
+    }
+  });
+
+  it('caps open connections: idle ones make room, a request in flight is kept, and /health answers', async () => {
+    assert.equal(DEFAULT_MAX_CONNECTIONS, 1024);
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => { release = resolve; });
+    const handler: Handler = async (req) => {
+      if (req.target === '/slow') await slow;
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.target}\n` };
+    };
+    const max = 8;
+    const s = await listen(handler, { host: '127.0.0.1', port: 0 }, { maxConnections: max });
+    const port = Number(new URL(s.url).port);
+    const idle: Socket[] = [];
+    let closedByServer = 0;
+    let most = 0;
+    try {
+      const busy = get(`${s.url}/slow`);
+      await until(() => s.active() === 1, 'the slow request is in flight');
+      // Far more idle connections than the cap, one after another: a bounded loop.
+      for (let i = 0; i < 5 * max; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.once('close', () => { closedByServer += 1; });
+        await once(socket, 'connect');
+        idle.push(socket);
+        await new Promise((r) => setImmediate(r));
+        most = Math.max(most, s.connections());
+      }
+      assert.ok(most <= max, `at most ${max} connections open at once, saw ${most}`);
+      await until(() => closedByServer >= 5 * max - max, 'the server closed the idle connections beyond the cap');
+      const health = await get(`${s.url}/health`);
+      assert.ok(health !== 'left');
+      assert.equal(health.status, 200);
+      assert.equal(health.body, '/health\n');
+      assert.equal(health.headers['keep-alive'], 'timeout=2', 'keep-alive is shortened while crowded');
+      release();
+      const done = await busy;
+      assert.ok(done !== 'left', 'the request in flight was not cut off');
+      assert.equal(done.body, '/slow\n');
+    } finally {
+      release();
+      for (const socket of idle) socket.destroy();
       await s.close();
     }
   });

@@ -203,3 +203,32 @@ export function installBuiltins(L: LuaState, view: BallotView): void {
   }
   lua.lua_setglobal(L, 'trustix');
 }
+
+/** How each built-in is called, for messages: `trustix.majority(votes, logs)`. */
+const CALLS: Readonly<Record<string, string>> = {
+  percentage: 'votes, logs, 66', weighted: 'votes, logs, 0.5', majority: 'votes, logs', name: 'votes, "cache.nixos.org"',
+};
+
+/**
+ * Whether the value at idx is one of the `trustix` built-ins: its name and a call of it.
+ * Reads raw, so no metamethod of the policy's runs.
+ */
+export function builtinAt(L: LuaState, idx: number): { name: string; call: string } | undefined {
+  const fn = lua.lua_absindex(L, idx);
+  const top = lua.lua_gettop(L);
+  try {
+    lua.lua_pushglobaltable(L);
+    lua.lua_pushliteral(L, 'trustix');
+    if (lua.lua_rawget(L, -2) !== lua.LUA_TTABLE) return undefined;
+    for (const [name, args] of Object.entries(CALLS)) {
+      lua.lua_pushliteral(L, name);
+      lua.lua_rawget(L, -2);
+      const same = lua.lua_rawequal(L, -1, fn);
+      lua.lua_pop(L, 1);
+      if (same) return { name: `trustix.${name}`, call: `trustix.${name}(${args})` };
+    }
+    return undefined;
+  } finally {
+    lua.lua_settop(L, top);
+  }
+}

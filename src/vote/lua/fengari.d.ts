@@ -68,6 +68,8 @@ declare module 'fengari' {
     /** Like lua_pushstring for a JS string, but converts without the second copy. */
     lua_pushliteral(L: LuaState, s: string): LuaString;
     lua_pushvalue(L: LuaState, idx: number): void;
+    lua_iscfunction(L: LuaState, idx: number): boolean;
+    lua_rawequal(L: LuaState, idx1: number, idx2: number): boolean;
     lua_rawget(L: LuaState, idx: number): number;
     lua_rawgeti(L: LuaState, idx: number, n: number): number;
     lua_rawlen(L: LuaState, idx: number): number;
