@@ -4,5 +4,8 @@ export * from './wire-binary.ts';
 export * from './wire-json.ts';
 export * from './wire-messages.ts';
 export * from './connect.ts';
+export * from './protocol.ts';
+export * from './key.ts';
+export * from './logid.ts';
 export * from './smt-proof.ts';
 export * from './smt-tree.ts';
