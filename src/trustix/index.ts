@@ -7,5 +7,8 @@ export * from './connect.ts';
 export * from './protocol.ts';
 export * from './key.ts';
 export * from './logid.ts';
+export * from './head.ts';
+export * from './misbehaviour.ts';
+export * from './track.ts';
 export * from './smt-proof.ts';
 export * from './smt-tree.ts';
