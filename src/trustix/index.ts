@@ -1,3 +1,4 @@
+/** Trustix logs: wire messages, log IDs, signed heads and their tracking, the map and its values (pure). */
 export * from './errors.ts';
 export * from './wire-schema.ts';
 export * from './wire-binary.ts';
@@ -10,5 +11,7 @@ export * from './logid.ts';
 export * from './head.ts';
 export * from './misbehaviour.ts';
 export * from './track.ts';
+export * from './mapentry.ts';
+export * from './value.ts';
 export * from './smt-proof.ts';
 export * from './smt-tree.ts';
