@@ -11,6 +11,7 @@ export * from './logid.ts';
 export * from './head.ts';
 export * from './misbehaviour.ts';
 export * from './track.ts';
+export * from './leaf.ts';
 export * from './mapentry.ts';
 export * from './value.ts';
 export * from './smt-proof.ts';
