@@ -8,6 +8,7 @@
  *   bad-log-leaf          a log leaf that does not commit to the key and digest it should
  *   log-id-mismatch       a log advertised under an ID, protocol or key that is not the configured one
  *   unknown-protocol      a protocol that is neither a known name nor a known UUID
+ *   bad-token             a Trustix-Token header that no configured write token signed for this procedure
  *
  * Proof failures are merkle's ProofShapeError / RootMismatchError (codes
  * bad-inclusion-proof, bad-consistency-proof, bad-map-proof); misbehaviour that
@@ -20,7 +21,7 @@ const TAG = Symbol.for('trustix-vote.TrustixError');
 
 export type TrustixFault =
   | 'malformed' | 'bad-head-signature' | 'value-digest-mismatch' | 'value-path-mismatch' | 'bad-log-leaf'
-  | 'log-id-mismatch' | 'unknown-protocol' | 'rollback' | 'fork' | 'inconsistent-head';
+  | 'log-id-mismatch' | 'unknown-protocol' | 'bad-token' | 'rollback' | 'fork' | 'inconsistent-head';
 
 export class TrustixError extends Error {
   readonly code: TrustixFault;

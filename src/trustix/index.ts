@@ -16,3 +16,4 @@ export * from './mapentry.ts';
 export * from './value.ts';
 export * from './smt-proof.ts';
 export * from './smt-tree.ts';
+export * from './token.ts';
