@@ -17,13 +17,10 @@
  */
 
 import { malformed } from './errors.ts';
+import { LEN, Reader, VARINT, varint } from './wire-bytes.ts';
 import { fieldList } from './wire-schema.ts';
 import type { Field, Fields, Kind, Label, MessageOf, MessageType } from './wire-schema.ts';
 
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-const I32 = 5;
 const MAX_UINT64 = (1n << 64n) - 1n;
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
@@ -31,15 +28,6 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 type Obj = Record<string, unknown>;
 
 // ---- writing ----
-
-function varint(out: number[], v: bigint): void {
-  let x = v;
-  while (x > 0x7fn) {
-    out.push(Number(x & 0x7fn) | 0x80);
-    x >>= 7n;
-  }
-  out.push(Number(x));
-}
 
 function lengthDelimited(out: number[], no: number, payload: Uint8Array): void {
   varint(out, BigInt((no << 3) | LEN));
@@ -96,42 +84,6 @@ export function encodeBinary<F extends Fields>(type: MessageType<F>, msg: Messag
 }
 
 // ---- reading ----
-
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Uint8Array, readonly what: string) {}
-
-  get done(): boolean {
-    return this.pos >= this.buf.length;
-  }
-
-  varint(): bigint {
-    let v = 0n;
-    for (let i = 0; i < 10; i++) {
-      const b = this.buf[this.pos++];
-      if (b === undefined) throw malformed(`${this.what}: truncated varint`);
-      if (i === 9 && b > 1) throw malformed(`${this.what}: varint overflows 64 bits`);
-      v |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if (b < 0x80) return v;
-    }
-    throw malformed(`${this.what}: varint longer than 10 bytes`);
-  }
-
-  take(n: bigint): Uint8Array {
-    if (n > BigInt(this.buf.length - this.pos)) throw malformed(`${this.what}: length ${n} runs past the end`);
-    const out = this.buf.slice(this.pos, this.pos + Number(n));
-    this.pos += Number(n);
-    return out;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === VARINT) this.varint();
-    else if (wireType === I64) this.take(8n);
-    else if (wireType === LEN) this.take(this.varint());
-    else if (wireType === I32) this.take(4n);
-    else throw malformed(`${this.what}: unsupported wire type ${wireType}`);
-  }
-}
 
 function text(bytes: Uint8Array, where: string): string {
   try {
