@@ -15,18 +15,12 @@
 import { equalBytes, sha256, toHex } from '../merkle/index.ts';
 import type { Hash } from '../merkle/index.ts';
 import { parseNarHash, parseStorePath } from '../nixfmt/index.ts';
-import type { NarHash, StorePath } from '../nixfmt/index.ts';
+import type { PathFacts, StorePath } from '../nixfmt/index.ts';
 import { TrustixError, malformed } from './errors.ts';
 import { goJsonString } from './gojson.ts';
 
-/** The facts a Trustix value holds (a subset of nixfmt's path facts). */
-export interface TrustixValue {
-  readonly path: StorePath;
-  readonly narHash: NarHash;
-  readonly narSize: number;
-  /** Full store paths, deduplicated and sorted. */
-  readonly references: readonly StorePath[];
-}
+/** The facts a Trustix value holds: nixfmt's path facts without deriver and ca. */
+export type TrustixValue = Omit<PathFacts, 'deriver' | 'ca'>;
 
 export class ValueDigestMismatchError extends TrustixError {
   readonly expected: Uint8Array;
