@@ -38,6 +38,8 @@ export default tseslint.config(
   },
   { files: cores, ignores: ['src/server/node.ts'], rules: { ...noClocks, ...importRules([]) } },
   { files: ['src/nixfmt/**'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*'], message: 'nixfmt imports nothing from src/' }] }] } },
+  { files: ['src/merkle/**'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*'], message: 'merkle imports nothing from src/' }] }] } },
+  { files: ['src/trustix/**'], ignores: ['src/trustix/client.ts'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*', '!../merkle', '!../merkle/*', '!../nixfmt', '!../nixfmt/*'], message: 'the pure half of trustix imports only merkle and nixfmt' }] }] } },
   { files: ['src/claims.ts'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['./*', '!./nixfmt'], message: 'claims imports only nixfmt' }] }] } },
   { files: ['src/vote/**'], rules: importRules(['logs', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'vote is pure: it imports claims and nixfmt only') },
   { files: ['src/logs/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'a log kind yields claims; it knows nothing of votes, engine, server or cli') },
