@@ -11,6 +11,8 @@ import { formatCacheInfo, NixFormatError, parseHashPart, type HashPart } from '.
 import type { Ops } from '../ops.ts';
 import type { Metrics } from './metrics.ts';
 import { route, type Route } from './routes.ts';
+import { checkedNar, NarCheckError } from './nar-stream.ts';
+import type { NarSource } from './offer.ts';
 import type { Answered, Offers } from './offers.ts';
 
 export interface HandlerOptions {
@@ -24,6 +26,10 @@ export interface HandlerOptions {
 }
 
 const NO_STORE = { 'cache-control': 'no-store' };
+/** A NAR must average this many bytes/s once the request timeout has passed: a drip is cut. */
+const MIN_NAR_RATE = 1024;
+/** NAR files remembered as bad; the oldest are forgotten past this. */
+const MAX_BAD = 10_000;
 
 export interface ServerRequest {
   readonly method: string;
@@ -43,6 +49,7 @@ export interface Reply {
 export type Handler = (req: ServerRequest) => Promise<Reply>;
 
 export function createHandler(o: HandlerOptions): Handler {
+  const bad = new Map<string, true>();
   return async (req) => {
     const t0 = o.ops.now();
     const routed = route(req.method, pathOf(req.target));
@@ -87,14 +94,18 @@ export function createHandler(o: HandlerOptions): Handler {
   async function nar(hashPart: HashPart, policy: string, narHash: string, upstream: number, head: boolean, signal: AbortSignal): Promise<Reply> {
     const answered: Answered | undefined = await o.offers.forHashPart(hashPart, policy);
     if (answered === undefined) return noPolicy(policy);
-    const source = answered.nars.get(`${narHash}-${upstream}`);
-    if (source === undefined) return text(404, 'no such NAR has won a vote here\n');
-    // No overall limit: a large NAR may take long; a stalled one or a client that left ends it.
+    const named = answered.nars.get(`${narHash}-${upstream}`);
+    if (named === undefined) return text(404, 'no such NAR has won a vote here\n');
+    const source = bad.has(named.url) ? alternative(answered.nars, narHash, named, bad) : named;
+    if (source === undefined) return text(404, 'every upstream holding this NAR sent a bad file; build it locally\n');
+    // No overall limit: a large NAR may take long; a stalled or dripping one, or a client that left, ends it.
     const res = await o.ops.fetch(source.url, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
     if (res.status !== 200) {
       await res.discard();
+      if (res.status === 404 || res.status === 410) markBad(source, `answered ${res.status}`);
       return text(502, `upstream ${source.baseUrl} answered ${res.status}\n`);
     }
+    const checked = checkedNar(res.body(), { ...source, minRate: MIN_NAR_RATE, graceMs: o.timeoutMs, now: () => o.ops.now() });
     const length = res.headers.get('content-length');
     return {
       status: 200,
@@ -103,8 +114,24 @@ export function createHandler(o: HandlerOptions): Handler {
         'cache-control': 'public, max-age=31536000, immutable',
         ...(length !== null && { 'content-length': length }),
       },
-      body: head ? null : res.body(),
+      body: head ? null : marking(checked, source),
     };
+  }
+
+  /** A file that failed its check is not asked again: Nix's retry gets the next upstream with the same NAR. */
+  async function* marking(body: AsyncIterable<Uint8Array>, source: NarSource): AsyncGenerator<Uint8Array> {
+    try {
+      yield* body;
+    } catch (e) {
+      if (e instanceof NarCheckError) markBad(source, e.message);
+      throw e;
+    }
+  }
+
+  function markBad(source: NarSource, why: string): void {
+    o.ops.log({ kind: 'warn', message: `upstream ${source.baseUrl} ${why} for ${source.url}; serving that NAR from another upstream from now on` });
+    bad.set(source.url, true);
+    if (bad.size > MAX_BAD) bad.delete(bad.keys().next().value as string);
   }
 
   function failure(name: string, e: unknown): Reply {
@@ -124,6 +151,12 @@ function pathOf(target: string): string {
   const q = target.search(/[?#]/);
   const path = q < 0 ? target : target.slice(0, q);
   return path.startsWith('/') ? path : path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+}
+
+/** Another upstream's file for the same NAR, in the same compression (the narinfo Nix has names it). */
+function alternative(nars: ReadonlyMap<string, NarSource>, narHash: string, named: NarSource, bad: ReadonlyMap<string, true>): NarSource | undefined {
+  for (const [key, s] of nars) if (key.startsWith(`${narHash}-`) && !bad.has(s.url) && s.compression === named.compression) return s;
+  return undefined;
 }
 
 /** A policy name no one configured: the substituter URL is wrong, so say so (Nix builds locally). */

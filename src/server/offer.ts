@@ -26,6 +26,9 @@ export interface Offer {
 export interface NarSource {
   readonly baseUrl: string;
   readonly url: string;
+  readonly compression: string;
+  readonly fileHash?: string;
+  readonly fileSize?: number;
 }
 
 export interface OfferOptions {
@@ -50,7 +53,10 @@ export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decis
   if (first === undefined) return NOTHING;
   const nars = new Map(sources.flatMap((s) => {
     const url = narUrlOf(s);
-    return url === undefined ? [] : [[`${chosen.narHash}-${s.index}`, { baseUrl: s.baseUrl, url }] as const];
+    if (url === undefined) return [];
+    const { compression, fileHash, fileSize } = s.upstream;
+    const source: NarSource = { baseUrl: s.baseUrl, url, compression, ...(fileHash !== undefined && { fileHash }), ...(fileSize !== undefined && { fileSize }) };
+    return [[`${chosen.narHash}-${s.index}`, source] as const];
   }));
   if (nars.size === 0) return NOTHING;
   return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };

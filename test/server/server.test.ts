@@ -1,9 +1,10 @@
 /** The server's pure parts and its fetch handler, driven with Request objects (no sockets). */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Claim, Upstream } from '../../src/claims.ts';
 import {
-  checkNarInfoSig, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey,
+  checkNarInfoSig, encodeNix32, generateSecretKey, hashPartOf, parseNarInfo, parseSecretKey,
 } from '../../src/nixfmt/index.ts';
 import { createHandler, toFetch } from '../../src/server/handler.ts';
 import { createMetrics } from '../../src/server/metrics.ts';
@@ -131,7 +132,7 @@ describe('handler', () => {
   });
 
   it('streams only NARs that won, from the upstream that holds them', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz' }]]);
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }]]);
     const { handler, fetched } = handlerWith({ nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
     const ok = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`));
     assert.equal(ok.status, 200);
@@ -144,8 +145,25 @@ describe('handler', () => {
     assert.equal(fetched.length, 1);
   });
 
+  it('cuts a lying upstream\'s NAR, and answers Nix\'s retry from the next upstream holding the winner', async () => {
+    const good = Buffer.from('the real NAR file');
+    const fileHash = `sha256:${encodeNix32(createHash('sha256').update(good).digest())}`;
+    const src = (i: number) => ({ baseUrl: `http://u${i}`, url: `http://u${i}/nar/f.nar.xz`, compression: 'xz', fileHash, fileSize: good.length });
+    const nars = new Map([[`${winner.narHash}-0`, src(0)], [`${winner.narHash}-1`, src(1)], [`${winner.narHash}-2`, src(2)]]);
+    const { handler, fetched } = handlerWith({ nars }, (url) => new Response(url.startsWith('http://u2') ? good : Buffer.from('garbage garbage!!')));
+    const path = `/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-0.nar.xz`;
+    const first = await handler(get(path));
+    await assert.rejects(first.text(), 'the liar\'s file is cut, never completed');
+    const retry = await handler(get(path));
+    await assert.rejects(retry.text(), 'u1 lies too');
+    const third = await handler(get(path));
+    assert.equal(await third.text(), good.toString());
+    assert.deepEqual(fetched, ['http://u0/nar/f.nar.xz', 'http://u1/nar/f.nar.xz', 'http://u2/nar/f.nar.xz']);
+    assert.equal((await handler(get(path))).status, 200, 'and keeps serving from u2');
+  });
+
   it('reads the client-gone signal only for a NAR (making one costs a sixth of a cached narinfo)', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz' }]]);
+    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }]]);
     const { plain } = handlerWith({ narinfo: 'StorePath: x\n', nars }, () => new Response('NAR'));
     let reads = 0;
     const request = (target: string) => ({ method: 'GET', target, get signal() { reads += 1; return new AbortController().signal; } });
