@@ -10,7 +10,11 @@ import { createReport } from '../server/report.ts';
 import { createOffers, type OfferMade, type ServeObserver } from '../server/offers.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
+import { governMemory } from '../host/memory.ts';
 import { loadConfig, setup } from './setup.ts';
+
+/** serve's resident memory target (bench/serve-memory.ts): a full collection runs past it. */
+const MEMORY_BUDGET = 110 * 1024 * 1024;
 
 export const SERVE_HELP = `Usage: trustix-vote serve --config FILE [--listen HOST:PORT] [--policy FILE] [--idle-exit SECONDS]
                           [--max-connections N]
@@ -73,6 +77,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const key = signingKey(io, config.file, config.serve.signingKeyFile);
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
   const metrics = createMetrics();
+  const memory = governMemory({ budgetBytes: MEMORY_BUDGET });
   const report = createReport(1000);
   const lines = lineWriter(io.stderr);
   // One observer of everything serve learns; today: a decision line, metrics and, in report mode, the report.
@@ -100,6 +105,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   if (named.length > 0) io.stderr(`trustix-vote serve: named policies at ${named.join(', ')}\n`);
   await stopped(io.signal, idleExit, server);
   await server.close();
+  memory.stop();
   await s.close();
   lines.flush();
   io.stderr('trustix-vote serve: stopped\n');

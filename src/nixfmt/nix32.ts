@@ -26,18 +26,22 @@ export function nix32Length(byteLength: number): number {
   return Math.ceil((byteLength * 8) / 5);
 }
 
+/**
+ * Built from char codes in one go: `out += c` makes a rope of one node per character
+ * past the 13th (~1.3 KB for a 52-character hash), and hashes are kept by the thousand.
+ */
 export function encodeNix32(bytes: Uint8Array): string {
   const len = nix32Length(bytes.length);
-  let out = '';
-  for (let n = len - 1; n >= 0; n--) {
+  const codes = new Array<number>(len);
+  for (let n = len - 1, k = 0; n >= 0; n--, k++) {
     const b = n * 5;
     const i = b >> 3;
     const j = b & 7;
     const lo = (bytes[i] ?? 0) >> j;
     const hi = (bytes[i + 1] ?? 0) << (8 - j);
-    out += NIX32_ALPHABET[(lo | hi) & 0x1f];
+    codes[k] = NIX32_ALPHABET.charCodeAt((lo | hi) & 0x1f);
   }
-  return out;
+  return String.fromCharCode(...codes);
 }
 
 export function decodeNix32(s: string): Uint8Array {

@@ -94,9 +94,9 @@ export function createHandler(o: HandlerOptions): Handler {
   async function nar(hashPart: HashPart, policy: string, narHash: string, upstream: number, head: boolean, signal: AbortSignal): Promise<Reply> {
     const answered: Answered | undefined = await o.offers.forHashPart(hashPart, policy);
     if (answered === undefined) return noPolicy(policy);
-    const named = answered.nars.get(`${narHash}-${upstream}`);
+    const named = answered.narHash === narHash ? answered.nars.find((s) => s.index === upstream) : undefined;
     if (named === undefined) return text(404, 'no such NAR has won a vote here\n');
-    const source = bad.has(named.url) ? alternative(answered.nars, narHash, named, bad) : named;
+    const source = bad.has(named.url) ? alternative(answered.nars, named, bad) : named;
     if (source === undefined) return text(404, 'every upstream holding this NAR sent a bad file; build it locally\n');
     // No overall limit: a large NAR may take long; a stalled or dripping one, or a client that left, ends it.
     const res = await o.ops.fetch(source.url, { method: head ? 'HEAD' : 'GET', signal, timeoutMs: o.timeoutMs });
@@ -154,9 +154,8 @@ function pathOf(target: string): string {
 }
 
 /** Another upstream's file for the same NAR, in the same compression (the narinfo Nix has names it). */
-function alternative(nars: ReadonlyMap<string, NarSource>, narHash: string, named: NarSource, bad: ReadonlyMap<string, true>): NarSource | undefined {
-  for (const [key, s] of nars) if (key.startsWith(`${narHash}-`) && !bad.has(s.url) && s.compression === named.compression) return s;
-  return undefined;
+function alternative(nars: readonly NarSource[], named: NarSource, bad: ReadonlyMap<string, true>): NarSource | undefined {
+  return nars.find((s) => !bad.has(s.url) && s.compression === named.compression);
 }
 
 /** A policy name no one configured: the substituter URL is wrong, so say so (Nix builds locally). */

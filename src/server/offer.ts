@@ -16,14 +16,17 @@ import { servedNarInfo, type Source } from './narinfo.ts';
 export interface Offer {
   /** The narinfo to answer with; undefined means 404. */
   readonly narinfo: string | undefined;
-  /** The NARs the nar/ route may stream, keyed by `${narHash}-${upstreamIndex}`. */
-  readonly nars: ReadonlyMap<string, NarSource>;
+  /** The voted NarHash the nar/ route may stream, and from which upstreams (configured order). */
+  readonly narHash?: string;
+  readonly nars: readonly NarSource[];
   /** In report mode: served although the policy would have rejected it. */
   readonly wouldReject: boolean;
 }
 
 /** Where one NAR comes from: an upstream, and the URL its narinfo gave, resolved against it. */
 export interface NarSource {
+  /** The upstream's index in the configured list: part of the NAR's URL on this server. */
+  readonly index: number;
   readonly baseUrl: string;
   readonly url: string;
   readonly compression: string;
@@ -41,7 +44,7 @@ export interface OfferOptions {
   readonly timeoutMs: number;
 }
 
-export const NOTHING: Offer = { narinfo: undefined, nars: new Map(), wouldReject: false };
+export const NOTHING: Offer = { narinfo: undefined, nars: [], wouldReject: false };
 
 export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decision, signal: AbortSignal): Promise<Offer> {
   const claims = ballot.answers.flatMap((a) => (a.outcome === 'vote' ? [a.claim] : []));
@@ -51,15 +54,14 @@ export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decis
   const sources = await sourcesFor(o, chosen, claims, signal);
   const first = sources.find((s) => narUrlOf(s) !== undefined);
   if (first === undefined) return NOTHING;
-  const nars = new Map(sources.flatMap((s) => {
+  const nars = sources.flatMap((s): NarSource[] => {
     const url = narUrlOf(s);
     if (url === undefined) return [];
     const { compression, fileHash, fileSize } = s.upstream;
-    const source: NarSource = { baseUrl: s.baseUrl, url, compression, ...(fileHash !== undefined && { fileHash }), ...(fileSize !== undefined && { fileSize }) };
-    return [[`${chosen.narHash}-${s.index}`, source] as const];
-  }));
-  if (nars.size === 0) return NOTHING;
-  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), nars, wouldReject: backers.length === 0 };
+    return [{ index: s.index, baseUrl: s.baseUrl, url, compression: flat(compression), ...(fileHash !== undefined && { fileHash: flat(fileHash) }), ...(fileSize !== undefined && { fileSize }) }];
+  });
+  if (nars.length === 0) return NOTHING;
+  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), narHash: chosen.narHash, nars, wouldReject: backers.length === 0 };
 }
 
 function votedFacts(chosen: Claim, backers: readonly Claim[]): PathFacts {
@@ -70,13 +72,21 @@ function votedFacts(chosen: Claim, backers: readonly Claim[]): PathFacts {
   return ca !== undefined && caProvesFacts(chosen) === true ? { ...withDeriver, ca } : withDeriver;
 }
 
-/** Relative (usual) or absolute http(s); anything Nix versions would resolve differently is no source. */
+/**
+ * Relative (usual) or absolute http(s); anything Nix versions would resolve differently is
+ * no source. Copied flat: the narinfo's URL is a slice of the whole upstream narinfo, which
+ * a cached offer would otherwise keep alive (2 KB a path).
+ */
 function narUrlOf(s: Source): string | undefined {
   try {
-    return resolveNarUrl(s.baseUrl, s.upstream.narUrl);
+    return flat(resolveNarUrl(s.baseUrl, s.upstream.narUrl));
   } catch {
     return undefined;
   }
+}
+
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Upstreams holding exactly this NarHash for this path, in configured order. */

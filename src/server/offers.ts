@@ -61,7 +61,8 @@ const PREFETCH_LANE = 32;
 const PREFETCH_QUEUE = 10_000;
 /** A claim listing more references than this is not followed before the vote. */
 const SPECULATE_MAX_REFS = 2000;
-const CACHE_BYTES = 64 * 1024 * 1024;
+/** What the offers may hold in all: serve's whole RSS budget is 150 MB (see bench/serve-memory.ts). */
+const CACHE_BYTES = 16 * 1024 * 1024;
 /** With several policies, a ballot is kept this long for the others to decide over. */
 const BALLOT_SHARE_MS = 30_000;
 
@@ -88,7 +89,10 @@ export function createOffers(o: OffersOptions): Offers {
     if (running !== undefined) return running;
     const task = vote(policy, hashPart, speculate).then((made) => {
       const trusted = made.decision?.verdict === 'trusted';
-      const kept: Answered = { narinfo: made.narinfo, nars: made.nars, wouldReject: made.wouldReject, why: made.why };
+      const kept: Answered = {
+        narinfo: made.narinfo, nars: made.nars, wouldReject: made.wouldReject, why: made.why,
+        ...(made.narHash !== undefined && { narHash: made.narHash }),
+      };
       if (caching) cache.set(key, kept, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
       o.observer.offered?.(made);
       if (trusted) prefetch(made.references, policy);
@@ -178,10 +182,14 @@ function whyOf(d: Decision, s: Offer): string {
   return d.reason;
 }
 
-/** Bytes a cached offer holds, roughly: strings are UTF-16, each object ~100 bytes. */
+/**
+ * Bytes a cached offer holds, as measured with heap snapshots (bench/serve-memory.ts):
+ * the entry, its narinfo and reason (one byte a character, flat), the NAR map and one
+ * object with its URL and file hash per upstream.
+ */
 function sizeOf(v: Answered): number {
-  let n = 200 + 2 * ((v.narinfo?.length ?? 0) + v.why.length);
-  for (const [k, s] of v.nars) n += 150 + 2 * (k.length + s.url.length);
+  let n = 400 + (v.narinfo?.length ?? 0) + v.why.length;
+  for (const s of v.nars) n += 150 + s.url.length + (s.fileHash?.length ?? 0);
   return n;
 }
 
