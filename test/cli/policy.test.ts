@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cli } from './run-main.ts';
+import { cli } from './run.ts';
 
 const H = (c: string) => `sha256:0${c.repeat(51)}`;
 const P = (n: string) => `/nix/store/${'b'.repeat(32)}-${n}`;

@@ -1,7 +1,7 @@
 /**
  * The bin itself, as a process: what only a process can show. Its shebang and exec bit,
  * the exit status it sets, and a clean stop on SIGTERM. Everything else about the
- * commands runs in process through main() (test/cli/run-main.ts).
+ * commands runs in process through main() (test/cli/run.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli } from '../cli/run-main.ts';
+import { cli } from '../cli/run.ts';
 import { decisionsOf, hasNix, makeFixture, type Fixture } from './fixture.ts';
 
 const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';

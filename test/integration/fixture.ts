@@ -3,7 +3,7 @@
  * builders would (a, b honest; c lies about `contested`; d honest but lacks
  * `contested` and `rare`; NARs compressed xz, zstd, bzip2 and none), a fifth
  * cache is a forgery of a's, and each is served
- * over HTTP on 127.0.0.1. Tests run the CLI in process (test/cli/run-main.ts).
+ * over HTTP on 127.0.0.1. Tests run the CLI in process (test/cli/run.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { execaSync } from 'execa';
 import { buildDemoCaches, forget, type DemoBuild } from '../../src/demo/caches.ts';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
-import type { CliResult } from '../cli/run-main.ts';
+import type { RunResult } from '../cli/run.ts';
 
 export interface Fixture {
   readonly dir: string;
@@ -97,7 +97,7 @@ export interface JsonDecision {
   reason: string;
 }
 
-export function decisionsOf(r: CliResult): Map<string, JsonDecision> {
+export function decisionsOf(r: RunResult): Map<string, JsonDecision> {
   let list: JsonDecision[];
   try {
     list = JSON.parse(r.stdout) as JsonDecision[];

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cli, type CliResult } from '../cli/run-main.ts';
+import { cli, type RunResult } from '../cli/run.ts';
 import type { Fixture } from './fixture.ts';
 
 export interface Serve {
@@ -31,7 +31,7 @@ export async function startServe(f: Fixture, logs: Parameters<Fixture['config']>
   let err = '';
   let listening: (url: string) => void = () => undefined;
   const started = new Promise<string>((resolve) => (listening = resolve));
-  const exited: Promise<CliResult> = cli(['serve', '--config', cfg, '--listen', '127.0.0.1:0'], {
+  const exited: Promise<RunResult> = cli(['serve', '--config', cfg, '--listen', '127.0.0.1:0'], {
     signal: stop.signal,
     onStderr: (s) => {
       err += s;
