@@ -102,7 +102,7 @@ describe('node adapter', () => {
     }
   });
 
-  it('caps open connections: idle ones make room, a request in flight is kept, and /health answers', async () => {
+  it('caps open connections: idle ones make room, a request in flight is kept, and /health answers', HANG_GUARD, async (t) => {
     assert.equal(DEFAULT_MAX_CONNECTIONS, 1024);
     let release = () => {};
     const slow = new Promise<void>((resolve) => { release = resolve; });
@@ -118,7 +118,7 @@ describe('node adapter', () => {
     let most = 0;
     try {
       const busy = get(`${s.url}/slow`);
-      await until(() => s.active() === 1, 'the slow request is in flight');
+      await until(() => s.active() === 1, 'the slow request is in flight', t.signal);
       // Far more idle connections than the cap, one after another: a bounded loop.
       for (let i = 0; i < 5 * max; i++) {
         const socket = connect(port, '127.0.0.1');
@@ -130,7 +130,7 @@ describe('node adapter', () => {
         most = Math.max(most, s.connections());
       }
       assert.ok(most <= max, `at most ${max} connections open at once, saw ${most}`);
-      await until(() => closedByServer >= 5 * max - max, 'the server closed the idle connections beyond the cap');
+      await until(() => closedByServer >= 5 * max - max, 'the server closed the idle connections beyond the cap', t.signal);
       const health = await get(`${s.url}/health`);
       assert.ok(health !== 'left');
       assert.equal(health.status, 200);
