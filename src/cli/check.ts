@@ -62,7 +62,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   const progress = progressPrinter(io);
   const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress, verifyOnWorker: true });
   try {
-    const nix = createNixOps();
+    const nix = createNixOps(undefined, io.env);
     const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);
     // The deadline is for asking the logs; Nix's evaluation of the targets is not counted.
     const deadline = s.ops.deadline(config.query.deadlineMs, io.signal);

@@ -1,4 +1,4 @@
-/** What a command may touch of the process; only main.ts builds the real one. */
+/** What a command may touch of the process; only main.ts (the bin) builds the real one, tests build their own. */
 export interface CliIO {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;

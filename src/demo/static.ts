@@ -16,14 +16,19 @@ export interface StaticCache {
   /** When set, every request gets this status. */
   failWith: number | undefined;
   requests: number;
+  /** Called as each request arrives (before any delay), e.g. to time a run from inside it. */
+  onRequest: ((target: string) => void) | undefined;
   close(): Promise<void>;
 }
 
 export async function serveDirectory(dir: string, port = 0): Promise<StaticCache> {
-  const state = { delayMs: 0, failWith: undefined as number | undefined, requests: 0 };
+  const state = { delayMs: 0, failWith: undefined as number | undefined, requests: 0, onRequest: undefined as ((target: string) => void) | undefined };
   const texts = new Map<string, Buffer | null>();
+  // Answers still waiting out delayMs: close() drops them, so they keep no process alive.
+  const delayed = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     state.requests += 1;
+    state.onRequest?.(req.url ?? '/');
     const answer = async () => {
       if (state.failWith !== undefined) return void res.writeHead(state.failWith).end();
       const rel = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -44,8 +49,13 @@ export async function serveDirectory(dir: string, port = 0): Promise<StaticCache
       createReadStream(file).pipe(res);
     };
     const go = () => void answer().catch(() => res.destroy());
-    if (state.delayMs > 0) setTimeout(go, state.delayMs);
-    else go();
+    if (state.delayMs > 0) {
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        go();
+      }, state.delayMs);
+      delayed.add(timer);
+    } else go();
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -59,7 +69,14 @@ export async function serveDirectory(dir: string, port = 0): Promise<StaticCache
     set failWith(v) { state.failWith = v; },
     get requests() { return state.requests; },
     set requests(v) { state.requests = v; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get onRequest() { return state.onRequest; },
+    set onRequest(v) { state.onRequest = v; },
+    close: () => new Promise<void>((resolve) => {
+      for (const t of delayed) clearTimeout(t);
+      delayed.clear();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
   };
   return cache;
 }

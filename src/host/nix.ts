@@ -13,8 +13,13 @@ export class NixCommandError extends Error {
 const NIX_FLAGS = ['--extra-experimental-features', 'nix-command'];
 const CHUNK = 2000;
 
-async function run(cmd: string, args: readonly string[], signal: AbortSignal, okCodes: number[] = [0]): Promise<string> {
-  const res = await execa(cmd, args, { cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024 });
+/** The environment Nix runs with: the caller's (CliIO.env), not this process's, when given. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+async function run(cmd: string, args: readonly string[], signal: AbortSignal, env: Env | undefined, okCodes: number[] = [0]): Promise<string> {
+  const res = await execa(cmd, args, {
+    cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024, ...(env !== undefined && { env, extendEnv: false }),
+  });
   if (res.failed && !okCodes.includes(res.exitCode ?? -1)) {
     const why = nixError(String(res.stderr ?? '')) ?? res.shortMessage;
     throw new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`);
@@ -59,26 +64,26 @@ async function chunked(paths: readonly string[], f: (chunk: string[]) => Promise
   return out;
 }
 
-export function createNixOps(storeDir = '/nix/store'): NixOps {
+export function createNixOps(storeDir = '/nix/store', env?: Env): NixOps {
   return {
     storeDir,
     async validPaths(paths, signal) {
       const invalid = new Set(
-        await chunked(paths, async (c) => lines(await run('nix-store', ['--check-validity', '--print-invalid', ...c], signal))),
+        await chunked(paths, async (c) => lines(await run('nix-store', ['--check-validity', '--print-invalid', ...c], signal, env))),
       );
       return new Set(paths.filter((p) => !invalid.has(p)));
     },
     async closure(paths, signal) {
       if (paths.length === 0) return [];
-      return [...new Set(await chunked(paths, async (c) => lines(await run('nix-store', ['-qR', ...c], signal))))];
+      return [...new Set(await chunked(paths, async (c) => lines(await run('nix-store', ['-qR', ...c], signal, env))))];
     },
     async derivationOutputs(drvs, signal) {
       if (drvs.length === 0) return [];
       let json: string;
       try {
-        json = await run('nix', [...NIX_FLAGS, 'derivation', 'show', '-r', ...drvs], signal);
+        json = await run('nix', [...NIX_FLAGS, 'derivation', 'show', '-r', ...drvs], signal, env);
       } catch {
-        json = await run('nix', [...NIX_FLAGS, 'show-derivation', '-r', ...drvs], signal);
+        json = await run('nix', [...NIX_FLAGS, 'show-derivation', '-r', ...drvs], signal, env);
       }
       try {
         return knownOutputPaths(parseDerivationShowJson(json, storeDir));
@@ -88,10 +93,10 @@ export function createNixOps(storeDir = '/nix/store'): NixOps {
       }
     },
     async instantiate(file, attrs, signal) {
-      return lines(await run('nix-instantiate', [file, ...attrs.flatMap((a) => ['-A', a])], signal)).filter((l) => l.endsWith('.drv'));
+      return lines(await run('nix-instantiate', [file, ...attrs.flatMap((a) => ['-A', a])], signal, env)).filter((l) => l.endsWith('.drv'));
     },
     async installableDerivation(installable, signal) {
-      return lines(await run('nix', [...NIX_FLAGS, 'path-info', '--derivation', installable], signal));
+      return lines(await run('nix', [...NIX_FLAGS, 'path-info', '--derivation', installable], signal, env));
     },
   };
 }

@@ -4,11 +4,10 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runKeygen } from '../../src/cli/keygen.ts';
 import { parsePublicKey, parseSecretKey } from '../../src/nixfmt/index.ts';
 import { runCommand } from './run.ts';
 
-const keygen = (argv: readonly string[], cwd?: string) => runCommand('keygen', runKeygen, argv, cwd === undefined ? {} : { cwd });
+const keygen = (argv: readonly string[], cwd?: string) => runCommand('keygen', argv, cwd === undefined ? {} : { cwd });
 
 describe('keygen', () => {
   let dir: string;

@@ -1,7 +1,7 @@
-/** The process boundary: help, usage errors and their exit statuses. */
+/** The command line: help, usage errors and their exit statuses (main() in process; the bin itself is in test/integration/bin.test.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cli } from '../integration/fixture.ts';
+import { cli } from './run.ts';
 
 describe('trustix-vote', () => {
   it('lists its commands, exits 2 without one and 0 with --help', async () => {

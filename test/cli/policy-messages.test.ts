@@ -4,10 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runPolicy } from '../../src/cli/policy.ts';
 import { runCommand } from './run.ts';
 
-const policy = (argv: readonly string[]) => runCommand('policy', runPolicy, argv);
+const policy = (argv: readonly string[]) => runCommand('policy', argv);
 const P = `/nix/store/${'b'.repeat(32)}-x`;
 
 describe('policy messages', () => {

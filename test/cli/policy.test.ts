@@ -1,10 +1,10 @@
-/** `trustix-vote policy test`, run as a user runs it, on sample votes. */
+/** `trustix-vote policy test` on sample votes, through main() as the bin runs it. */
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cli } from '../integration/fixture.ts';
+import { cli } from './run.ts';
 
 const H = (c: string) => `sha256:0${c.repeat(51)}`;
 const P = (n: string) => `/nix/store/${'b'.repeat(32)}-${n}`;

@@ -1,10 +1,9 @@
 /** `trustix-vote serve`: usage errors before anything is loaded or listened on. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runServe } from '../../src/cli/serve.ts';
 import { runCommand } from './run.ts';
 
-const serve = (argv: readonly string[]) => runCommand('serve', runServe, argv, { env: { PATH: process.env['PATH'] ?? '' } });
+const serve = (argv: readonly string[]) => runCommand('serve', argv, { env: { PATH: process.env['PATH'] ?? '' } });
 
 describe('serve', () => {
   it('says that it needs --config, and why', async () => {

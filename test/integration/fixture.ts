@@ -3,18 +3,17 @@
  * builders would (a, b honest; c lies about `contested`; d honest but lacks
  * `contested` and `rare`; NARs compressed xz, zstd, bzip2 and none), a fifth
  * cache is a forgery of a's, and each is served
- * over HTTP on 127.0.0.1. The CLI is run as a user runs it, in a subprocess.
+ * over HTTP on 127.0.0.1. Tests run the CLI in process (test/cli/run.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
 import { buildDemoCaches, forget, type DemoBuild } from '../../src/demo/caches.ts';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
-
-export const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+import type { RunResult } from '../cli/run.ts';
 
 export interface Fixture {
   readonly dir: string;
@@ -87,23 +86,6 @@ export async function makeFixture(): Promise<Fixture> {
   };
 }
 
-export interface CliResult {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-export async function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const t0 = performance.now();
-  const res = await execa('node', ['--import', 'tsx', MAIN, ...args], {
-    reject: false,
-    stdin: 'ignore',
-    env: { NIX_CONFIG: 'experimental-features = nix-command\nsandbox = false\nbuild-users-group =\nsubstituters =', ...env },
-  });
-  return { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr), ms: performance.now() - t0 };
-}
-
 export interface JsonDecision {
   path: string;
   verdict: 'trusted' | 'untrusted';
@@ -115,7 +97,7 @@ export interface JsonDecision {
   reason: string;
 }
 
-export function decisionsOf(r: CliResult): Map<string, JsonDecision> {
+export function decisionsOf(r: RunResult): Map<string, JsonDecision> {
   let list: JsonDecision[];
   try {
     list = JSON.parse(r.stdout) as JsonDecision[];

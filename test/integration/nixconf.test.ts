@@ -9,7 +9,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCheck } from '../../src/cli/check.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 import { runCommand } from '../cli/run.ts';
 import { hasNix } from './fixture.ts';
@@ -33,7 +32,7 @@ describe('check without --config', { skip: !hasNix() && 'needs nix' }, () => {
   it("votes with the substituters Nix itself uses", async () => {
     const key = (await readFile(join(DATA, 'a.pub'), 'utf8')).trim();
     await writeFile(join(dir, 'nix.conf'), `binary-caches = ${cache.url}\ntrusted-public-keys = ${key}\n`);
-    const r = await runCommand('check', runCheck, ['--json', TOP], { env: env() });
+    const r = await runCommand('check', ['--json', TOP], { env: env() });
     assert.equal(r.exitCode, 0, r.stderr);
     const ds = JSON.parse(r.stdout) as { path: string; verdict: string; agree: string[] }[];
     assert.deepEqual(ds.map((d) => [d.path.slice(44), d.verdict, d.agree]).sort(), [['nixfmt-dep', 'trusted', ['127.0.0.1']], ['nixfmt-top', 'trusted', ['127.0.0.1']]].sort());
@@ -47,7 +46,7 @@ describe('check without --config', { skip: !hasNix() && 'needs nix' }, () => {
       `substituters = http://127.0.0.1:${port} http://localhost:${port} http://127.0.0.2:${port}`,
       `trusted-public-keys = 127.0.0.1-1:${bytes} localhost-1:${bytes} 127.0.0.2-1:${other}`, '',
     ].join('\n'));
-    const r = await runCommand('check', runCheck, [TOP], { env: env() });
+    const r = await runCommand('check', [TOP], { env: env() });
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`substituters http://127\\.0\\.0\\.1:${port} and http://localhost:${port} sign with one key`));
   });

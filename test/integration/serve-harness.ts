@@ -1,44 +1,61 @@
-/** Runs `trustix-vote serve` as a subprocess and Nix against it, as a user would. */
+/** Runs `trustix-vote serve` in process (main() with a test CliIO) and real Nix against it. */
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MAIN, type Fixture } from './fixture.ts';
+import { cli, type RunResult } from '../cli/run.ts';
+import type { Fixture } from './fixture.ts';
 
 export interface Serve {
   readonly url: string;
   readonly publicKey: string;
   stderr(): string;
+  /** What SIGTERM is to the bin: resolves to serve's exit status. */
   stop(): Promise<number>;
+}
+
+/** A signing key pair made by `keygen`, as a user makes one; resolves to the public key. */
+export async function keygen(name: string, sec: string, pub: string): Promise<string> {
+  const r = await cli(['keygen', name, '--secret', sec, '--public', pub]);
+  assert.equal(r.exitCode, 0, r.stderr);
+  return (await readFile(pub, 'utf8')).trim();
 }
 
 export async function startServe(f: Fixture, logs: Parameters<Fixture['config']>[0], extra = ''): Promise<Serve> {
   const id = randomBytes(4).toString('hex');
   const sec = join(f.dir, `serve-${id}.sec`);
-  const pub = join(f.dir, `serve-${id}.pub`);
-  await execa('node', ['--import', 'tsx', MAIN, 'keygen', `serve-${id}-1`, '--secret', sec, '--public', pub]);
+  const publicKey = await keygen(`serve-${id}-1`, sec, join(f.dir, `serve-${id}.pub`));
   const cfg = await f.config(logs, `[serve]\nsigning-key = ${sec}\n${extra}`);
-  const proc = execa('node', ['--import', 'tsx', MAIN, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore' });
+  const stop = new AbortController();
   let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
+  let listening: (url: string) => void = () => undefined;
+  const started = new Promise<string>((resolve) => (listening = resolve));
+  const exited: Promise<RunResult> = cli(['serve', '--config', cfg, '--listen', '127.0.0.1:0'], {
+    signal: stop.signal,
+    onStderr: (s) => {
+      err += s;
       const m = /listening on (http:\/\/[\d.:]+)/.exec(err);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void proc.then((r) => reject(new Error(`serve exited ${r.exitCode}: ${err}`)));
+      if (m?.[1]) listening(m[1]);
+    },
   });
+  // A hang guard only: serve is already loaded and starting in this process, no process start counts.
+  let guard: NodeJS.Timeout | undefined;
+  const url = await Promise.race([
+    started,
+    exited.then((r) => Promise.reject(new Error(`serve exited ${r.exitCode} before listening: ${r.stderr}`))),
+    new Promise<never>((_, reject) => (guard = setTimeout(() => {
+      stop.abort(new Error('did not start'));
+      reject(new Error(`serve did not listen within 30 s: ${err}`));
+    }, 30_000))),
+  ]).finally(() => clearTimeout(guard));
   return {
     url,
-    publicKey: (await readFile(pub, 'utf8')).trim(),
+    publicKey,
     stderr: () => err,
     async stop() {
-      proc.kill('SIGTERM');
-      return (await proc).exitCode ?? -1;
+      stop.abort(new Error('SIGTERM received'));
+      return (await exited).exitCode;
     },
   };
 }
@@ -47,7 +64,6 @@ export interface NixRun {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
-  readonly ms: number;
 }
 
 /** nix-build of a demo attribute with `serve` as the only substituter and its key as the only trusted one. */
@@ -58,11 +74,10 @@ export async function nixBuildVia(f: Fixture, s: Serve, attr: string, localFlavo
     `substituters = ${s.url}`, `trusted-public-keys = ${s.publicKey}`, 'fallback = true',
     'narinfo-cache-negative-ttl = 0', 'narinfo-cache-positive-ttl = 0',
   ].join('\n');
-  const t0 = performance.now();
   const r = await execa('nix-build', [f.build.exprFile, '-A', attr, '--argstr', 'salt', f.build.salt, '--argstr', 'flavourFile', f.build.flavourFile, '--no-out-link'], {
     env: { NIX_CONFIG: conf }, reject: false, stdin: 'ignore',
   });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout).trim(), stderr: String(r.stderr), ms: performance.now() - t0 };
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout).trim(), stderr: String(r.stderr) };
 }
 
 export function fetched(run: NixRun, path: string): boolean {

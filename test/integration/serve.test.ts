@@ -1,6 +1,7 @@
 /**
  * `trustix-vote serve` as Nix's only substituter: real nix-build, real signed caches
  * behind it (one lying), a dead and a slow log, Nix's own signature and NarHash checks.
+ * serve runs in this process (main() with a test CliIO); Nix runs as itself.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -66,9 +67,16 @@ describe('serve as the substituter of real Nix', { skip }, () => {
       // forged is a fault and d never answers: b (honest) and c (liar) have 1 of 5 each.
       assert.ok(built(run, f.build.paths.contested), run.stderr);
       assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /);
-      assert.ok(run.ms < 45_000, `nix-build took ${Math.round(run.ms)} ms with a 3 s deadline`);
       const lines = decisionLines(s).filter((d) => d.path === f.build.paths.contested);
       assert.ok(lines.length > 0);
+      // Timed inside serve, from the start of the vote to its decision: what Nix waited for.
+      for (const d of lines) assert.ok(typeof d.ms === 'number' && d.ms < 3_000 + 4_000, `voting took ${String(d.ms)} ms with a 3 s deadline (d's timeout: 30 s)`);
+      // And every narinfo request Nix made was answered within 10 s (serve's own histogram).
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      const within10 = /^trustix_vote_request_seconds_bucket\{le="10",route="narinfo"\} (\d+)$/m.exec(metrics)?.[1];
+      const all = /^trustix_vote_request_seconds_count\{route="narinfo"\} (\d+)$/m.exec(metrics)?.[1];
+      assert.ok(all !== undefined && Number(all) > 0, metrics);
+      assert.equal(within10, all, 'narinfo requests answered within 10 s, of all');
       const faults = Object.fromEntries((lines[0]!.faults as { log: string; reason: string }[]).map((x) => [x.log, x.reason]));
       assert.match(faults['forged'] ?? '', /signature/);
       assert.match(faults['dead'] ?? '', /refused|down/);
@@ -153,10 +161,10 @@ describe('serve as the substituter of real Nix', { skip }, () => {
     assert.ok(decisionLines(s).some((d) => d.path === f.build.paths.contested && d.verdict === 'untrusted' && d.served === true));
   });
 
-  it('stops cleanly on SIGTERM', async () => {
+  it('stops cleanly when told to (SIGTERM to the bin: test/integration/bin.test.ts)', async () => {
     const s = await startServe(f, [{ name: 'a' }]);
     assert.equal(await s.stop(), 0);
-    assert.match(s.stderr(), /stopped/);
+    assert.match(s.stderr(), /stopped\n$/);
   });
 });
 

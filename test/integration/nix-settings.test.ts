@@ -8,7 +8,7 @@ import { logsFromNixConf, settingsFromNixJson } from '../../src/config/nixconf.t
 import { nixEffectiveSettings } from '../../src/host/nix.ts';
 import type { CacheSettings } from '../../src/logs/index.ts';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
-import { hasNix } from '../integration/fixture.ts';
+import { hasNix } from './fixture.ts';
 
 describe('nixEffectiveSettings', { skip: !hasNix() && 'needs nix' }, () => {
   let dir: string;
