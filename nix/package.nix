@@ -1,6 +1,14 @@
 # trustix-vote as a Nix package. Dependencies come from package-lock.json through
 # importNpmLock (each tarball pinned by the lock file's integrity hash), so there is
-# no separate npmDepsHash to keep in sync.
+# no separate npmDepsHash to keep in sync. ./npm-lock.nix adds the registry URLs npm
+# leaves out of the lock on machines with omit-lockfile-registry-resolved.
+#
+# The one native addon, sodium-native (libsodium's ed25519), needs no compiler or
+# network in the sandbox: its npm tarball ships prebuilt binaries
+# (prebuilds/linux-x64, prebuilds/linux-arm64; they link only libc, which the Node
+# process has loaded already) and has no install script. Where no prebuild fits or
+# it fails to load, the program checks and signs with node:crypto instead
+# (src/host/ed25519.ts); installCheckPhase says which one this build got.
 {
   lib,
   buildNpmPackage,
@@ -26,8 +34,17 @@ buildNpmPackage {
   };
 
   nodejs = nodejs_20;
-  npmDeps = importNpmLock { npmRoot = ../.; };
+  npmDeps = importNpmLock {
+    npmRoot = ../.;
+    packageLock = import ./npm-lock.nix (lib.importJSON ../package-lock.json);
+  };
   npmConfigHook = importNpmLock.npmConfigHook;
+  # No dependency needs its install scripts (sodium-native ships its binaries);
+  # esbuild's, a dev dependency, would only check its own binary.
+  npmRebuildFlags = [ "--ignore-scripts" ];
+  # tsc -p tsconfig.build.json → dist/. npmInstallHook then installs the package
+  # files (package.json "files": dist, hooks), prunes dev dependencies, and wraps
+  # the "bin" entry dist/cli/main.js as $out/bin/trustix-vote: Node runs it.
   npmBuildScript = "build";
 
   nativeBuildInputs = [ makeWrapper ];
@@ -35,6 +52,20 @@ buildNpmPackage {
   # check, demo and the post-build hook ask the local Nix about closures.
   postFixup = ''
     wrapProgram $out/bin/trustix-vote --prefix PATH : ${lib.makeBinPath [ nix ]}
+  '';
+
+  doInstallCheck = true;
+  installCheckPhase = ''
+    runHook preInstallCheck
+    $out/bin/trustix-vote --version
+    $out/bin/trustix-vote keygen check-1 --secret "$TMPDIR/check.sec" --public "$TMPDIR/check.pub"
+    printf '[log.check]\nurl = http://127.0.0.1:1\nkind = binary-cache\nkey = %s\n[serve]\nsigning-key = %s\n' \
+      "$(cat "$TMPDIR/check.pub")" "$TMPDIR/check.sec" > "$TMPDIR/check.ini"
+    $out/bin/trustix-vote config check "$TMPDIR/check.ini"
+    (cd $out/lib/node_modules/trustix-vote && ${lib.getExe nodejs_20} -e 'require("sodium-native")' 2>/dev/null) \
+      && echo "ed25519: libsodium (sodium-native prebuild)" \
+      || echo "ed25519: node:crypto (the sodium-native prebuild does not load here)"
+    runHook postInstallCheck
   '';
 
   meta = {
