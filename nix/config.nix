@@ -51,10 +51,10 @@ let
   inherit (builtins) attrNames concatStringsSep filter isAttrs isBool isFloat isInt isPath isString map match throw toJSON;
 
   # Names the program accepts after "log." / "policy." (a leading letter or digit,
-  # then letters, digits, ".", "_", "-"), and keys.
+  # then letters, digits, ".", "_", "-"; 64 at most), and keys.
   checkName = what: name:
-    if match "[A-Za-z0-9][A-Za-z0-9._-]*" name != null then name
-    else throw "trustix-vote config: ${what} name ${toJSON name} may hold only letters, digits, \".\", \"_\" and \"-\" (and not start with one of the last three)";
+    if match "[A-Za-z0-9][A-Za-z0-9._-]{0,63}" name != null then name
+    else throw "trustix-vote config: ${what} name ${toJSON name} may hold only letters, digits, \".\", \"_\" and \"-\", at most 64, starting with a letter or digit";
 
   value = where: v:
     let

@@ -19,7 +19,7 @@ let
   serveKeys = lib.optional (cfg.signingKey.publicKey != null) cfg.signingKey.publicKey;
   keySource = if generatedKey then "${stateDir}/keys/signing-key" else cfg.signingKey.file;
 
-  nameRe = "[A-Za-z0-9][A-Za-z0-9._-]*";
+  nameRe = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
   publicKeyType = types.strMatching "[^:[:space:]]+:[A-Za-z0-9+/]{43}=";
   base64Of = key: lib.last (lib.splitString ":" key);
 
@@ -119,7 +119,7 @@ let
     (lib.groupBy (name: base64Of cfg.logs.${name}.publicKey) (lib.attrNames cfg.logs));
   refuse = bad: message: { assertion = !bad; message = "${opt}: ${message}"; };
   badName = what: name: refuse (builtins.match nameRe name == null)
-    "${what} name \"${name}\" may hold only letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit";
+    "${what} name \"${name}\" may hold only letters, digits, \".\", \"_\" and \"-\", at most 64, starting with a letter or digit";
 in
 {
   options.services.trustix-vote = policyOptions // {

@@ -4,7 +4,7 @@
  * the config it generates, so a bad option fails `nixos-rebuild` instead of serve.
  */
 import { parseArgs } from 'node:util';
-import { parseConfig, type Config } from '../config/config.ts';
+import { parseConfig, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseSecretKey } from '../nixfmt/index.ts';
 import { DEFAULT_POLICY_SOURCE, loadPolicy } from '../vote/policy.ts';
@@ -13,10 +13,11 @@ import { UsageError } from './io.ts';
 
 export const CONFIG_HELP = `Usage: trustix-vote config check FILE
 
-Read the trustix-vote config FILE as serve and check read it: every section and
-key, every log's URL and public key, and every policy file, each loaded into the
-Lua sandbox and run until it returns its function. Nothing is queried. Then print
-a summary of the logs, the policies and how serve would run.
+Read the trustix-vote config FILE as serve would: every section and key, every
+log's settings (for binary-cache: its URL and public key), and every policy, the
+[policy] file and each [policy.NAME] file, loaded into the Lua sandbox and run
+until it returns its function. Nothing is queried. Then print a summary of the
+logs, the policies with the URL path each is served under, and how serve would run.
 
 The signing key named by [serve] signing-key is checked when this user can read
 it. When it cannot (a systemd credential such as
@@ -54,28 +55,17 @@ export async function runConfig(argv: readonly string[], io: CliIO): Promise<num
   const text = io.readFile(file);
   if (text === undefined) throw new ConfigError(file, {}, 'cannot read the file');
   const config = parseConfig(text, file);
-  const policies = policiesOf(config).map((p) => ({ ...p, loaded: checkPolicy(io, config, p) }));
+  const policies = config.policies.map((p) => ({ ...p, loaded: checkPolicy(io, config, p) }));
   io.stdout(summary(config, policies, signingKeyNote(io, config)));
   return 0;
 }
 
-interface NamedPolicy {
-  /** undefined: the [policy] section, used at serve's root. */
-  readonly name?: string;
-  readonly file?: string;
-}
-
-/** Every policy the config names: the default one first. */
-function policiesOf(config: Config): NamedPolicy[] {
-  return [{ ...(config.policyFile !== undefined && { file: config.policyFile }) }];
-}
-
-function checkPolicy(io: CliIO, config: Config, p: NamedPolicy): string {
-  const section = p.name === undefined ? 'policy' : `policy.${p.name}`;
+/** Loads one policy as serve does (the default policy is named ''); returns what it loaded. */
+function checkPolicy(io: CliIO, config: Config, p: PolicyConfig): string {
   let source = DEFAULT_POLICY_SOURCE;
   if (p.file !== undefined) {
     const text = io.readFile(p.file);
-    if (text === undefined) throw new ConfigError(config.file, { section, key: 'file' }, `cannot read ${p.file}`);
+    if (text === undefined) throw new ConfigError(config.file, { section: p.name === '' ? 'policy' : `policy.${p.name}`, key: 'file' }, `cannot read ${p.file}`);
     source = text;
   }
   const policy = loadPolicy({ source, chunkName: p.file ?? '(default policy)', logs: config.logs.map((l) => ({ name: l.name, weight: l.weight })) });
@@ -95,21 +85,28 @@ function signingKeyNote(io: CliIO, config: Config): string {
   }
 }
 
-function summary(config: Config, policies: readonly (NamedPolicy & { loaded: string })[], key: string): string {
-  const route = (p: NamedPolicy) => (p.name === undefined ? '/' : `/policy/${p.name}/`);
+function summary(config: Config, policies: readonly (PolicyConfig & { loaded: string })[], key: string): string {
+  const route = (p: PolicyConfig) => (p.name === '' ? '/' : `/policy/${p.name}/`);
   const width = Math.max(...config.logs.map((l) => l.name.length), ...policies.map((p) => route(p).length));
   const pad = (s: string) => s.padEnd(width);
   const lines = [
     `${config.file}: ok`,
     `logs (${config.logs.length}):`,
-    ...config.logs.map((l) => `  ${pad(l.name)}  ${l.kind}  weight ${l.weight}  ${l.url}  ${l.key.text}`),
+    ...config.logs.map((l) => `  ${pad(l.name)}  ${[l.kind, `weight ${l.weight}`, l.upstream, keyText(l.settings)].filter(Boolean).join('  ')}`),
     `policies (${policies.length}, loaded):`,
     ...policies.map((p) => `  ${pad(route(p))}  ${p.loaded}`),
     `serve: listen ${config.serve.listen}, mode ${config.serve.mode}`,
     `  signing key: ${key}`,
     `  upstreams: ${config.upstreams?.join(' ') ?? 'every log'}`,
+    `state: ${config.stateDir}`,
     `query: timeout ${config.query.timeoutMs / 1000} s, deadline ${config.query.deadlineMs / 1000} s, ` +
       `concurrency ${config.query.concurrency}, per log ${config.query.perLog}, retries ${config.query.retries}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A kind's public key, when its settings hold one (binary-cache: `key`). */
+function keyText(settings: unknown): string | undefined {
+  const key = (settings as { key?: { text?: unknown } } | null)?.key;
+  return typeof key?.text === 'string' ? key.text : undefined;
 }

@@ -66,7 +66,7 @@ describe('nix/config.nix → config check', { skip }, () => {
   const today = () => ({
     logs: {
       'cache.nixos.org': { kind: 'binary-cache', url: 'https://cache.nixos.org', publicKey: keys[0], weight: 2, trustedUntil: null },
-      'builder-b': { kind: 'binary-cache', url: 'http://127.0.0.1:8081', publicKey: keys[1], weight: 0.5, trustedUntil: null },
+      'builder-b': { kind: 'binary-cache', url: 'http://127.0.0.1:8081', publicKey: keys[1], weight: 0.5, trustedUntil: null as string | null },
       'builder-c': { kind: 'binary-cache', url: 'http://127.0.0.1:8082', publicKey: keys[2], weight: 1, trustedUntil: null },
     },
     policyFile: join(dir, odd),
@@ -80,17 +80,13 @@ describe('nix/config.nix → config check', { skip }, () => {
     settings: { query: { retries: 3 }, serve: { mode: 'report' } },
   });
 
-  /** Everything the module writes, including what the lead's parser is adding. */
-  const representative = () => {
-    const t = today();
-    return {
-      ...t,
-      logs: { ...t.logs, 'builder-b': { ...t.logs['builder-b'], trustedUntil: '2030-01-01T00:00:00Z' } },
-      policyFile: join(dir, 'default.lua'),
-      policies: { strict: { policyFile: join(dir, 'strict.lua') }, 'ci.odd': { policyFile: join(dir, odd) } },
-      stateDir: join(dir, 'state'),
-    };
-  };
+  /** Everything the module writes: named policies and the state directory too. */
+  const representative = () => ({
+    ...today(),
+    policyFile: join(dir, 'default.lua'),
+    policies: { strict: { policyFile: join(dir, 'strict.lua') }, 'ci.odd': { policyFile: join(dir, odd) } },
+    stateDir: join(dir, 'state'),
+  });
 
   const check = async (name: string, input: unknown) => {
     const r = await configNix(input);
@@ -115,16 +111,26 @@ describe('nix/config.nix → config check', { skip }, () => {
     assert.ok(run.stdout.includes(serve.public), 'the signing key is read and matches');
   });
 
-  // Needs the lead's [policy.NAME], [state] and trusted-until parsing in config.ts.
-  it('writes named policies, the state directory and trusted-until, and config check passes', async () => {
+  it('writes named policies and the state directory, and config check loads every policy', async () => {
     const { ini, run } = await check('representative.ini', representative());
     assert.match(ini, /\n\[policy\.ci\.odd\]\nfile = "[^"\n]*odd;name #1\.lua"\n\n\[policy\.strict\]\nfile = [^\n]*strict\.lua\n/);
     assert.match(ini, /\n\[state\]\ndir = [^\n]*\/state\n/);
-    assert.match(ini, /\ntrusted-until = 2030-01-01T00:00:00Z\n/);
     assert.equal(run.exitCode, 0, `${run.stderr}\n${ini}`);
+    assert.match(run.stdout, /^policies \(3, loaded\):$/m);
+    assert.match(run.stdout, /^ {2}\/ +[^\n]*default\.lua$/m);
     assert.match(run.stdout, /^ {2}\/policy\/strict\/ +[^\n]*strict\.lua$/m);
     assert.match(run.stdout, /^ {2}\/policy\/ci\.odd\/ +[^\n]*odd;name #1\.lua$/m);
+    assert.ok(run.stdout.includes(`state: ${join(dir, 'state')}`), run.stdout);
   });
+
+  it('writes trusted-until for a log that has one, and config check accepts it',
+    { todo: 'config.ts does not read trusted-until yet (the lead is adding it)' }, async () => {
+      const input = today();
+      input.logs['builder-b'] = { ...input.logs['builder-b'], trustedUntil: '2030-01-01T00:00:00Z' };
+      const { ini, run } = await check('until.ini', input);
+      assert.match(ini, /\n\[log\.builder-b\]\n(?:[^\n[]+\n)*trusted-until = 2030-01-01T00:00:00Z\n/);
+      assert.equal(run.exitCode, 0, `${run.stderr}\n${ini}`);
+    });
 
   for (const [desc, change, why] of [
     ['a log name a section cannot hold', { logs: { 'a]b': { kind: 'binary-cache', url: 'http://x', publicKey: 'k-1:x' } } }, /log name "a\]b" may hold only/],
