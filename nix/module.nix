@@ -198,9 +198,11 @@ in
     };
 
     listen = mkOption {
-      type = types.str;
+      # An address, not a host name: systemd's ListenStream does not resolve names.
+      type = types.strMatching "([0-9.]+|\\[[0-9a-fA-F:.]+]):[0-9]{1,5}";
       default = "127.0.0.1:37515";
-      description = "HOST:PORT of the socket unit; Nix's only substituter becomes `http://LISTEN`.";
+      example = "[::1]:37515";
+      description = "IP:PORT of the socket unit; Nix's only substituter becomes `http://LISTEN`.";
     };
 
     upstreams = mkOption {
@@ -311,6 +313,8 @@ in
       ++ lib.optional (settings.builders-use-substitutes or false) "nix.settings.builders-use-substitutes: remote builders substitute from their own caches, around the vote";
 
     environment.systemPackages = [ cfg.package ];
+    # For `trustix-vote check --config /etc/trustix-vote/config.ini TARGET` by hand.
+    environment.etc."trustix-vote/config.ini".source = configFile;
 
     nix.settings = {
       substituters = mkForce [ url ];

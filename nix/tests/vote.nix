@@ -90,6 +90,7 @@ pkgs.testers.runNixOSTest {
         machine.succeed(f"grep -qxF 'trusted-public-keys = {pub}' /var/lib/trustix-vote/nix.conf")
         machine.succeed("grep -qx 'substituters = http://127.0.0.1:37515' /etc/nix/nix.conf")
         machine.succeed("grep -qxF '!include /var/lib/trustix-vote/nix.conf' /etc/nix/nix.conf")
+        machine.succeed("trustix-vote config check /etc/trustix-vote/config.ini")
 
     with subtest("the socket starts serve on the first request"):
         machine.succeed("systemctl is-active trustix-vote.socket")
