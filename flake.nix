@@ -33,7 +33,8 @@
       nixosModules.trustix-vote = self.nixosModules.default;
 
       checks = forAllSystems (pkgs: {
-        # The build runs `trustix-vote --version`, keygen and config check (installCheckPhase).
+        # The build runs `trustix-vote --version`, keygen and config check, and opens a
+        # SQLite database with the compiled better-sqlite3 (installCheckPhase).
         package = packageOf pkgs;
         # Three builders on the test network, one lying; Nix on the voting machine must
         # substitute what all agree on and build the contested path itself.

@@ -3,12 +3,16 @@
 # no separate npmDepsHash to keep in sync. ./npm-lock.nix adds the registry URLs npm
 # leaves out of the lock on machines with omit-lockfile-registry-resolved.
 #
-# The one native addon, sodium-native (libsodium's ed25519), needs no compiler or
-# network in the sandbox: its npm tarball ships prebuilt binaries
-# (prebuilds/linux-x64, prebuilds/linux-arm64; they link only libc, which the Node
-# process has loaded already) and has no install script. Where no prebuild fits or
-# it fails to load, the program checks and signs with node:crypto instead
-# (src/host/ed25519.ts); installCheckPhase says which one this build got.
+# Native addons:
+# - sodium-native (libsodium's ed25519) needs no compiler or network in the sandbox:
+#   its npm tarball ships prebuilt binaries (prebuilds/linux-x64, prebuilds/linux-arm64;
+#   they link only libc, which the Node process has loaded already) and has no install
+#   script. Where no prebuild fits or it fails to load, the program checks and signs
+#   with node:crypto instead (src/host/ed25519.ts); installCheckPhase says which.
+# - better-sqlite3 (the journal) is compiled by its install script in `npm rebuild`:
+#   node-gyp with the SQLite sources in its tarball, Node's headers (npmConfigHook),
+#   nodejs.python and the stdenv compiler. build-from-source skips prebuild-install,
+#   which would only try the network. installCheckPhase opens a database with it.
 {
   lib,
   buildNpmPackage,
@@ -39,9 +43,7 @@ buildNpmPackage {
     packageLock = import ./npm-lock.nix (lib.importJSON ../package-lock.json);
   };
   npmConfigHook = importNpmLock.npmConfigHook;
-  # No dependency needs its install scripts (sodium-native ships its binaries);
-  # esbuild's, a dev dependency, would only check its own binary.
-  npmRebuildFlags = [ "--ignore-scripts" ];
+  env.npm_config_build_from_source = "true";
   # tsc -p tsconfig.build.json → dist/. npmInstallHook then installs the package
   # files (package.json "files": dist, hooks), prunes dev dependencies, and wraps
   # the "bin" entry dist/cli/main.js as $out/bin/trustix-vote: Node runs it.
@@ -62,6 +64,7 @@ buildNpmPackage {
     printf '[log.check]\nurl = http://127.0.0.1:1\nkind = binary-cache\nkey = %s\n[serve]\nsigning-key = %s\n' \
       "$(cat "$TMPDIR/check.pub")" "$TMPDIR/check.sec" > "$TMPDIR/check.ini"
     $out/bin/trustix-vote config check "$TMPDIR/check.ini"
+    (cd $out/lib/node_modules/trustix-vote && ${lib.getExe nodejs_20} -e 'new (require("better-sqlite3"))(":memory:").close()')
     (cd $out/lib/node_modules/trustix-vote && ${lib.getExe nodejs_20} -e 'require("sodium-native")' 2>/dev/null) \
       && echo "ed25519: libsodium (sodium-native prebuild)" \
       || echo "ed25519: node:crypto (the sodium-native prebuild does not load here)"
