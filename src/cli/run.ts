@@ -20,6 +20,7 @@ Commands
   serve                   be Nix's substituter: serve only paths that won the vote
   keygen NAME --secret FILE --public FILE
                           make serve's signing key pair
+  config check FILE       load a config and its policies as serve would; query nothing
   demo                    build three local caches (one lying) with real Nix and run check
   help [COMMAND]          show help for COMMAND
 
@@ -36,6 +37,7 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   policy: lazy(() => import('./policy.ts'), (m) => ({ run: m.runPolicy, help: m.POLICY_HELP })),
   serve: lazy(() => import('./serve.ts'), (m) => ({ run: m.runServe, help: m.SERVE_HELP })),
   keygen: lazy(() => import('./keygen.ts'), (m) => ({ run: m.runKeygen, help: m.KEYGEN_HELP })),
+  config: lazy(() => import('./config.ts'), (m) => ({ run: m.runConfig, help: m.CONFIG_HELP })),
   demo: lazy(() => import('./demo.ts'), (m) => ({ run: m.runDemo, help: m.DEMO_HELP })),
 };
 

@@ -11,7 +11,7 @@ describe('trustix-vote', () => {
     assert.equal((await cli(['--help'])).exitCode, 0);
   });
 
-  for (const cmd of ['check', 'serve', 'keygen', 'policy', 'demo']) {
+  for (const cmd of ['check', 'serve', 'keygen', 'policy', 'config', 'demo']) {
     it(`has man-page help for ${cmd}, with its exit statuses`, async () => {
       const r = await cli(['help', cmd]);
       assert.equal(r.exitCode, 0);
