@@ -8,7 +8,8 @@
  *
  * Lying is done from the outside: `headIndex` serves an older head (a rollback),
  * swapping the Publisher of a log makes a fork, and `tamper` sees every decoded
- * answer before it is encoded and may change it or reply with raw bytes.
+ * answer before it is encoded and may change it, answer a refused call, or reply
+ * with raw bytes.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,7 @@ export interface RawReply {
 }
 
 type Obj = Record<string, unknown>;
+/** Sees each request and the honest answer ({} when the node refused); returns a changed answer, raw bytes, or undefined for no change. */
 export type Tamper = (procedure: ProcedureName, request: Obj, response: Obj) => Obj | RawReply | undefined;
 
 const isRaw = (x: Obj | RawReply | undefined): x is RawReply => x !== undefined && x['raw'] === true;
@@ -100,10 +102,18 @@ export class TestNode {
       } catch (e) {
         throw new Refusal(400, 'invalid_argument', (e as Error).message);
       }
-      let response = this.answer(name, request);
-      const changed = this.tamper?.(name, request, response);
+      // The honest answer (or refusal); tamper may replace either.
+      let response: Obj | undefined;
+      let refusal: unknown;
+      try {
+        response = this.answer(name, request);
+      } catch (e) {
+        refusal = e;
+      }
+      const changed = this.tamper?.(name, request, response ?? {});
       if (isRaw(changed)) return { status: changed.status, body: changed.body, ...(changed.contentType !== undefined && { contentType: changed.contentType }) };
       if (changed !== undefined) response = changed as Obj;
+      else if (response === undefined) throw refusal;
       const msg = response as MessageOf<Fields>;
       return codec === 'json'
         ? { status: 200, contentType: CONTENT_TYPE.json, body: encodeJson(resType, msg) }
