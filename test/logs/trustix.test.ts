@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Answer } from '../../src/claims.ts';
 import { parseNarHash } from '../../src/nixfmt/index.ts';
-import { LogHead, decodeJson, encodeValue, fromWireHead, verifyHead } from '../../src/trustix/index.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { LogHead, NIX_PROTOCOL, TEST_PROTOCOL, decodeJson, deriveLogId, encodeValue, fromWireHead, verifyHead } from '../../src/trustix/index.ts';
 import { TestNode } from '../trustix/node.ts';
 import type { Publisher } from '../trustix/publisher.ts';
 import { item, nix32Of, openLog, publisher, newSigner, storePath, tempDir, type OpenLog } from './trustix-fixture.ts';
@@ -268,5 +269,25 @@ describe('trustix log kind: a lying node', () => {
     open.push(rewritten);
     assert.equal(kindOf(await rewritten.ask(hello)), 'fault:inconsistent-head');
     assert.equal((await readdir(dir)).filter((f) => f.startsWith('trustix-evidence.')).length, 1);
+  });
+});
+
+describe('trustix log kind: config', () => {
+  const text = (extra: string) => `[log.tx]\nkind = trustix\nurl = http://127.0.0.1:8090/prefix/\nkey = ${signer.key.base64}\n${extra}`;
+
+  it('reads url, key and an optional log-id that must be the key\'s', () => {
+    const c = parseConfig(text(''), 'c.ini');
+    const id = deriveLogId(NIX_PROTOCOL, signer.key);
+    assert.deepEqual(c.logs[0]!.settings, { url: 'http://127.0.0.1:8090/prefix', key: signer.key, logId: id });
+    assert.equal(c.logs[0]!.upstream, undefined, 'a Trustix node holds no NARs');
+    assert.deepEqual(c.logs[0]!.identity, signer.key.raw);
+    assert.equal((parseConfig(text(`log-id = ${id.toUpperCase()}`), 'c.ini').logs[0]!.settings as { logId: string }).logId, id);
+    assert.throws(() => parseConfig(text(`log-id = ${deriveLogId(TEST_PROTOCOL, signer.key)}`), 'c.ini'), /\[log\.tx\] log-id: .* is not the log ID of this key under protocol nix/);
+    assert.throws(() => parseConfig(text('log-id = 12'), 'c.ini'), /\[log\.tx\] log-id: not a log ID/);
+    assert.throws(() => parseConfig(text('').replace(signer.key.base64, `cache-a-1:${signer.key.base64}`), 'c.ini'), /\[log\.tx\] key: not a base64 ed25519 public key/);
+    assert.throws(() => parseConfig(text('').replace('/prefix/', '/?x=1'), 'c.ini'), /\[log\.tx\] url: .*query/);
+    assert.throws(() => parseConfig(text('weight = 2\nprotocol = nix'), 'c.ini'), /\[log\.tx\] protocol: unknown key/);
+    const sameKey = `${text('')}[log.cache]\nkind = binary-cache\nurl = http://127.0.0.1:1\nkey = b-1:${signer.key.base64}\n`;
+    assert.throws(() => parseConfig(sameKey, 'c.ini'), /same key/);
   });
 });
