@@ -68,8 +68,8 @@ export async function step<T>(name: string, f: () => T | Promise<T>): Promise<T>
     return await f();
   } catch (e) {
     if (e instanceof ConnectCallError) throw new ConnectStatusError(e);
-    const f2 = faultOfStep(name, e);
-    if (f2 !== undefined) throw new StepFault(f2, { cause: e });
+    const answer = faultOfStep(name, e);
+    if (answer !== undefined) throw new StepFault(answer, { cause: e });
     throw e;
   }
 }

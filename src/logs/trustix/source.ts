@@ -43,16 +43,14 @@ export function createLookup(d: LookupDeps): (q: Question, signal: AbortSignal) 
     let at = await d.heads.current(signal);
     for (let tries = 0; ; tries++) {
       const askedAt = d.ops.now();
-      try {
-        return { at, res: await d.client.mapValue(d.logId, key, at.head.mapRoot, signal) };
-      } catch (e) {
-        if (!(e instanceof ConnectCallError) || !e.notFound) return step('GetMapValue', () => Promise.reject(e));
-        const next = tries === 0 ? await d.heads.newer(at, askedAt, signal) : undefined;
-        if (next === undefined) {
-          return miss('not-found', `no entry for ${path} (the node says "${e.serverMessage}"; unproven: Trustix nodes do not prove absence)`);
-        }
-        at = next;
-      }
+      const res = await step('GetMapValue', () => d.client.mapValue(d.logId, key, at.head.mapRoot, signal).catch((e: unknown) => {
+        if (e instanceof ConnectCallError && e.notFound) return e;
+        throw e;
+      }));
+      if (!(res instanceof ConnectCallError)) return { at, res };
+      const next = tries === 0 ? await d.heads.newer(at, askedAt, signal) : undefined;
+      if (next === undefined) return miss('not-found', `no entry for ${path} (the node says "${res.serverMessage}"; unproven: Trustix nodes do not prove absence)`);
+      at = next;
     }
   }
 
