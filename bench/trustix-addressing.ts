@@ -15,8 +15,8 @@
  * at a time as serve gets them, and the cost of building the index for logs of
  * growing size. Run: node --import tsx bench/trustix-addressing.ts [paths] [rounds]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { miss } from '../src/claims.ts';
@@ -33,7 +33,6 @@ import { TestNode } from '../test/trustix/node.ts';
 import { Publisher } from '../test/trustix/publisher.ts';
 import { signerFromSeed } from '../test/trustix/sign.ts';
 import { serveSynthetic, syntheticPaths } from './synthetic.ts';
-import { createHash } from 'node:crypto';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -92,8 +91,10 @@ for (const p of paths) pub.mapValue(new TextEncoder().encode(p));  // the node's
 const registry = new Map([...LOG_KINDS, ['trustix-indexed', register(indexed)]]);
 const host = createHostOps({ connections: 32 });
 
+const dirs: string[] = [];
 async function engineFor(kind: 'trustix' | 'trustix-indexed') {
   const dir = await mkdtemp(join(tmpdir(), 'bench-trustix-'));
+  dirs.push(dir);
   const text = caches.map((c, i) => `[log.c${i}]\nkind = binary-cache\nurl = ${c.url}\nkey = ${c.publicKey}\n`).join('')
     + `[state]\ndir = ${dir}\n[log.tx]\nkind = ${kind}\nurl = ${node.url}\nkey = ${signer.key.base64}\n`;
   const config = parseConfig(text, 'bench.ini', registry);
@@ -145,6 +146,7 @@ for (const size of [N, 20_000, 200_000]) {
 
 await host.close();
 await node.close();
+await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 await Promise.all(caches.map((c) => c.close()));
 const row = (k: string) => `${median(walk[k]!).toFixed(0).padStart(6)} ms [${walk[k]!.map((t) => t.toFixed(0)).join(', ')}]`;
 const lat = (k: string) => `median ${median(lookups[k]!).toFixed(2)} ms, p90 ${pct(lookups[k]!, 0.9).toFixed(2)} ms`;

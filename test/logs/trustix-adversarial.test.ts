@@ -10,7 +10,7 @@ import { buildMap, toWireHead } from '../../src/trustix/index.ts';
 import { TestNode, type Tamper } from '../trustix/node.ts';
 import type { Publisher } from '../trustix/publisher.ts';
 import { signHead } from '../trustix/sign.ts';
-import { item, newSigner, openLog, publisher, storePath, tempDir, type OpenLog } from './trustix-fixture.ts';
+import { item, newSigner, openLog, publisher, storePath, tempDir, removeTempDirs, type OpenLog } from './trustix-fixture.ts';
 
 const paths = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => storePath(`adv-${n}`));
 const hello = paths[0]!;
@@ -28,6 +28,7 @@ describe('trustix log kind: adversarial answers', () => {
   after(async () => {
     await Promise.all(open.map((l) => l.close()));
     await node.close();
+    await removeTempDirs();
   });
 
   async function fresh(tamper?: Tamper): Promise<{ log: OpenLog; pub: Publisher; logId: string }> {

@@ -5,7 +5,7 @@
  * and the shared limits: nothing of the client is mocked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/config.ts';
@@ -48,8 +48,17 @@ export function publisher(signer: Signer, ...batches: Item[][]): Publisher {
   return p;
 }
 
+const made: string[] = [];
+
+/** A fresh state directory; removeTempDirs() removes every one made. */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'tv-trustix-'));
+  const dir = await mkdtemp(join(tmpdir(), 'tv-trustix-'));
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 }
 
 export interface OpenLog {

@@ -5,7 +5,7 @@
  * its own kind; heads survive a restart, and a log that goes back on one is caught.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Answer } from '../../src/claims.ts';
@@ -14,7 +14,7 @@ import { parseConfig } from '../../src/config/config.ts';
 import { LogHead, NIX_PROTOCOL, TEST_PROTOCOL, decodeJson, deriveLogId, encodeValue, fromWireHead, verifyHead } from '../../src/trustix/index.ts';
 import { TestNode } from '../trustix/node.ts';
 import type { Publisher } from '../trustix/publisher.ts';
-import { item, nix32Of, openLog, publisher, newSigner, storePath, tempDir, type OpenLog } from './trustix-fixture.ts';
+import { item, nix32Of, openLog, publisher, newSigner, storePath, tempDir, removeTempDirs, type OpenLog } from './trustix-fixture.ts';
 
 const [hello, glibc, absent, later] = ['hello-2.12.1', 'glibc-2.38-44', 'absent-1.0', 'later-1.0'].map(storePath) as [ReturnType<typeof storePath>, ReturnType<typeof storePath>, ReturnType<typeof storePath>, ReturnType<typeof storePath>];
 const signer = newSigner();
@@ -42,6 +42,7 @@ describe('trustix log kind', () => {
   after(async () => {
     await Promise.all(open.map((l) => l.close()));
     await node.close();
+    await removeTempDirs();
   });
 
   const fresh = async (p: Publisher = publisher(signer, batch1)) => {
@@ -52,7 +53,6 @@ describe('trustix log kind', () => {
     node.absent = 'prove';
     node.calls.length = 0;
     logId = node.publish(pub);
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     dir = await tempDir();
   };
 
@@ -143,6 +143,7 @@ describe('trustix log kind: a lying node', () => {
   after(async () => {
     await Promise.all(open.map((l) => l.close()));
     await node.close();
+    await removeTempDirs();
   });
 
   /** A fresh state directory and a log holding batch1 (and more, when asked). */
