@@ -24,11 +24,29 @@ export interface LogInfo {
  * How a claim was proven, kept so a journal can store it and show it to someone else.
  * A binary cache proves a claim with a `Sig:` over Nix's fingerprint; a content-addressed
  * path proves itself: its CA and references recompute to its name, whoever serves it.
+ * A Trustix log proves it with a signed head, the map's proof that the head's map root
+ * holds `mapEntry` for the path, and the value whose SHA-256 that entry names: with
+ * the log's key anyone can check all of it again, with no help from the log.
  */
 export type Provenance =
   | { readonly kind: 'narinfo-signature'; readonly keyName: string; readonly fingerprint: string; readonly sig: string }
   | { readonly kind: 'content-address'; readonly ca: string }
+  | { readonly kind: 'trustix'; readonly logId: string; readonly proof: TrustixProof }
   | { readonly kind: 'sample' };
+
+/** A Trustix claim's evidence as the log served it (texts, so it can be stored as it is). */
+export interface TrustixProof {
+  /** The signed head, as protojson (trustix_schema.v1.LogHead). */
+  readonly head: string;
+  /** The map key: the full store path. */
+  readonly key: string;
+  /** The map's value for the key, byte for byte: {"Digest":"…","Index":n}. */
+  readonly mapEntry: string;
+  /** The map proof against the head's MapRoot, as protojson (SparseCompactMerkleProof). */
+  readonly mapProof: string;
+  /** The value the entry's Digest is the SHA-256 of (the narinfo-ish JSON), byte for byte. */
+  readonly value: string;
+}
 
 /** Where a claim's NAR can be fetched: a binary cache whose narinfo holds exactly this NarHash. */
 export interface Upstream {

@@ -3,3 +3,4 @@ export type { KeyReader, KindConfig, KindSource, LogBase, LogConfig, LogContext,
 export { LOG_KINDS, createSources, register, type Registry } from './registry.ts';
 export { HttpStatusError, faultOf, withLimits } from './limits.ts';
 export { binaryCache, cacheUrl, type CacheSettings } from './cache/kind.ts';
+export { trustixLog, nodeUrl, type TrustixSettings } from './trustix/kind.ts';

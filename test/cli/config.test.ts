@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
-import { cli } from '../integration/fixture.ts';
+import { cli } from './run.ts';
 
 const keyA = generateSecretKey('cache-a-1').public;
 const keyB = generateSecretKey('builder-b-1').public;

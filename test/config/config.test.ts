@@ -39,7 +39,7 @@ describe('config file', () => {
     ['a bare word', `[query]\ntimeout\n`, /expected "key = value"/],
     ['a missing url', `[log.a]\nkind = binary-cache\nkey = ${keyA}\n`, /\[log\.a\] url: missing/],
     ['a bad key', log('a', 'cache-a-1:notbase64!'), /\[log\.a\] key/],
-    ['an unknown kind', log('a').replace('binary-cache', 'trustix'), /\[log\.a\] kind: unknown kind "trustix"/],
+    ['an unknown kind', log('a').replace('binary-cache', 'ipfs'), /\[log\.a\] kind: unknown kind "ipfs" \(supported: binary-cache, trustix\)/],
     ['a non-http url', log('a', keyA, 'file:///tmp/cache'), /\[log\.a\] url: .* not an http\(s\) URL/],
     ['two logs with one key', `${log('a')}${log('b')}`, /logs "a" and "b" have the same key/],
     ['one key under two names', `${log('a')}${log('b', keyA.replace('cache-a-1', 'other-1'))}`, /logs "a" and "b" have the same key/],

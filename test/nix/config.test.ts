@@ -11,7 +11,8 @@ import { join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
-import { cli, hasNix } from '../integration/fixture.ts';
+import { cli } from '../cli/run.ts';
+import { hasNix } from '../integration/fixture.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';

@@ -81,7 +81,7 @@ function handlerWith(served: Partial<Answered> | Error, upstream?: (url: string)
     forHashPart: (_h, name = '') => {
       if (name !== '' && name !== 'strict') return undefined;
       if (served instanceof Error) return Promise.reject(served);
-      return Promise.resolve({ narinfo: undefined, nars: new Map(), wouldReject: false, why: `the vote was lost${name === '' ? '' : ` under ${name}`}`, ...served });
+      return Promise.resolve({ narinfo: undefined, nars: [], wouldReject: false, why: `the vote was lost${name === '' ? '' : ` under ${name}`}`, ...served });
     },
     prefetch: (ps) => void prefetched.push(...ps),
   };
@@ -132,8 +132,8 @@ describe('handler', () => {
   });
 
   it('streams only NARs that won, from the upstream that holds them', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }]]);
-    const { handler, fetched } = handlerWith({ nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
+    const nars = [{ index: 1, baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }];
+    const { handler, fetched } = handlerWith({ narHash: winner.narHash, nars }, () => new Response('NAR BYTES', { headers: { 'content-length': '9' } }));
     const ok = await handler(get(`/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-1.nar.xz`));
     assert.equal(ok.status, 200);
     assert.equal(await ok.text(), 'NAR BYTES');
@@ -148,9 +148,9 @@ describe('handler', () => {
   it('cuts a lying upstream\'s NAR, and answers Nix\'s retry from the next upstream holding the winner', async () => {
     const good = Buffer.from('the real NAR file');
     const fileHash = `sha256:${encodeNix32(createHash('sha256').update(good).digest())}`;
-    const src = (i: number) => ({ baseUrl: `http://u${i}`, url: `http://u${i}/nar/f.nar.xz`, compression: 'xz', fileHash, fileSize: good.length });
-    const nars = new Map([[`${winner.narHash}-0`, src(0)], [`${winner.narHash}-1`, src(1)], [`${winner.narHash}-2`, src(2)]]);
-    const { handler, fetched } = handlerWith({ nars }, (url) => new Response(url.startsWith('http://u2') ? good : Buffer.from('garbage garbage!!')));
+    const src = (i: number) => ({ index: i, baseUrl: `http://u${i}`, url: `http://u${i}/nar/f.nar.xz`, compression: 'xz', fileHash, fileSize: good.length });
+    const nars = [src(0), src(1), src(2)];
+    const { handler, fetched } = handlerWith({ narHash: winner.narHash, nars }, (url) => new Response(url.startsWith('http://u2') ? good : Buffer.from('garbage garbage!!')));
     const path = `/nar/${hashPartOf(app)}-${winner.narHash.slice(7)}-0.nar.xz`;
     const first = await handler(get(path));
     await assert.rejects(first.text(), 'the liar\'s file is cut, never completed');
@@ -163,8 +163,8 @@ describe('handler', () => {
   });
 
   it('reads the client-gone signal only for a NAR (making one costs a sixth of a cached narinfo)', async () => {
-    const nars = new Map([[`${winner.narHash}-1`, { baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }]]);
-    const { plain } = handlerWith({ narinfo: 'StorePath: x\n', nars }, () => new Response('NAR'));
+    const nars = [{ index: 1, baseUrl: source.baseUrl, url: 'http://127.0.0.1:1/nar/abc.nar.xz', compression: 'xz' }];
+    const { plain } = handlerWith({ narinfo: 'StorePath: x\n', narHash: winner.narHash, nars }, () => new Response('NAR'));
     let reads = 0;
     const request = (target: string) => ({ method: 'GET', target, get signal() { reads += 1; return new AbortController().signal; } });
     assert.equal((await plain(request(`/${hashPartOf(app)}.narinfo`))).status, 200);

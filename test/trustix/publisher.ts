@@ -10,7 +10,7 @@ import {
 } from '../../src/merkle/index.ts';
 import type { Hash } from '../../src/merkle/index.ts';
 import { PLACEHOLDER, buildMap, encodeMapEntry, kvLeafHash } from '../../src/trustix/index.ts';
-import type { LogLeaf, MapValueResponse, SignedHead } from '../../src/trustix/index.ts';
+import type { LogKey, LogLeaf, MapValueResponse, SignedHead, SparseMap } from '../../src/trustix/index.ts';
 import { signHead } from './sign.ts';
 import type { Signer } from './sign.ts';
 
@@ -23,9 +23,16 @@ export class Publisher {
   private readonly entries = new Map<string, Item>();
   private readonly values = new Map<string, Uint8Array>();
   private readonly mapStates: Item[][] = [];
+  private readonly maps = new Map<number, SparseMap>();
+  /** Proofs cost a walk over the whole map: each is made once (benchmarks ask thousands). */
+  private readonly answers = new Map<string, MapValueResponse>();
 
   constructor(private readonly signer: Signer) {
     this.sign(PLACEHOLDER);
+  }
+
+  get key(): LogKey {
+    return this.signer.key;
   }
 
   get head(): SignedHead {
@@ -71,9 +78,21 @@ export class Publisher {
 
   /** GetMapValue against the map of head `headIndex` (Trustix: only the latest); Value is empty when absent. */
   mapValue(key: Uint8Array, headIndex = this.heads.length - 1): MapValueResponse {
-    const state = this.mapStates[headIndex]!;
-    const entry = state.find((e) => toHex(e.key) === toHex(key));
-    return { Value: entry?.value ?? new Uint8Array(), Proof: buildMap(state).prove(key) };
+    const memo = `${headIndex} ${toHex(key)}`;
+    let res = this.answers.get(memo);
+    if (res === undefined) {
+      const state = this.mapStates[headIndex]!;
+      const entry = state.find((e) => toHex(e.key) === toHex(key));
+      this.answers.set(memo, (res = { Value: entry?.value ?? new Uint8Array(), Proof: this.mapAt(headIndex).prove(key) }));
+    }
+    return res;
+  }
+
+  /** The map as it was at head `headIndex`, built once. */
+  mapAt(headIndex: number): SparseMap {
+    let map = this.maps.get(headIndex);
+    if (map === undefined) this.maps.set(headIndex, (map = buildMap(this.mapStates[headIndex]!)));
+    return map;
   }
 
   value(digest: Uint8Array): Uint8Array | undefined {
