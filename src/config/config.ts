@@ -121,6 +121,16 @@ function checkName(file: string, s: IniSection, prefix: string): string {
   return name;
 }
 
+/** An RFC 3339 instant with its zone (`2026-10-01T00:00:00Z`), as ms since the epoch. */
+function instant(v: string): number {
+  // eslint-disable-next-line no-restricted-globals -- parses a date; reads no clock
+  const t = Date.parse(v);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(v) || Number.isNaN(t)) {
+    throw new Error(`expected an RFC 3339 instant with its zone, like 2026-10-01T00:00:00Z, got "${v}"`);
+  }
+  return t;
+}
+
 function policyOf(file: string, name: string, s: IniSection | undefined, base: string): PolicyConfig {
   const r = new Reader(file, s);
   const policyFile = r.optional('file', (v) => resolve(base, v));
@@ -140,9 +150,10 @@ function parseLog(file: string, s: IniSection, registry: Registry): LogConfig {
   const kind = registry.get(kindName);
   if (kind === undefined) throw new TypeError('unreachable');
   const weight = r.number('weight', 1, 0, 1e6);
+  const trustedUntil = r.optional('trusted-until', instant);
   const own = kind.parse(r);
   r.done();
-  return { name, kind: kindName, weight, ...own };
+  return { name, kind: kindName, weight, ...(trustedUntil !== undefined && { trustedUntil }), ...own };
 }
 
 function parseServe(file: string, s: IniSection | undefined, base: string): ServeConfig {

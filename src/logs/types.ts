@@ -53,6 +53,8 @@ export interface LogBase {
   readonly name: LogName;
   readonly kind: string;
   readonly weight: number;
+  /** `trusted-until`: only claims first seen before this instant (ms since the epoch) count. */
+  readonly trustedUntil?: number;
 }
 
 /** A kind's parsed config: its own settings plus what the core needs to know of every log. */

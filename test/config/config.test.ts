@@ -11,6 +11,11 @@ const keyB = generateSecretKey('cache.nixos.org-1').public;
 const log = (name: string, key = keyA, url = 'http://127.0.0.1:8081') => `[log.${name}]\nkind = binary-cache\nurl = ${url}\nkey = ${key}\n`;
 
 describe('config file', () => {
+  it('reads a log\'s trusted-until as an instant', () => {
+    assert.equal(parseConfig(`${log('a')}trusted-until = 2026-10-01T00:00:00Z\n`, '/x.ini').logs[0]!.trustedUntil, Date.UTC(2026, 9, 1));
+    assert.equal(parseConfig(log('a'), '/x.ini').logs[0]!.trustedUntil, undefined);
+  });
+
   it('reads named policies and the state directory, relative to the file', () => {
     const c = parseConfig(`${log('a')}[policy.strict]\nfile = strict.lua\n[policy.all-three]\nfile = /etc/all.lua\n[state]\ndir = state\n`, '/etc/trustix-vote/config.ini');
     assert.deepEqual(c.policies, [{ name: '' }, { name: 'strict', file: '/etc/trustix-vote/strict.lua' }, { name: 'all-three', file: '/etc/all.lua' }]);
@@ -52,6 +57,7 @@ describe('config file', () => {
     ['an upstream URL with a query', `${log('a')}[upstream]\nurls = http://127.0.0.1:1/?x=1\n`, /\[upstream\] urls: .* has a query or fragment/],
     ['a named policy without a file', `${log('a')}[policy.strict]\n`, /\[policy\.strict\] file: missing/],
     ['a bad policy name', `${log('a')}[policy.no/slash]\nfile = x.lua\n`, /\[policy\.no\/slash\]: a policy name may hold/],
+    ['a trusted-until without a zone', `${log('a')}trusted-until = 2026-10-01T00:00:00\n`, /\[log\.a\] trusted-until: expected an RFC 3339 instant/],
     ['an unknown [state] key', `${log('a')}[state]\ndirectory = /x\n`, /\[state\] directory: unknown key/],
   ] as const) {
     it(`refuses ${desc}, naming file and key`, () => {

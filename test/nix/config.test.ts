@@ -124,8 +124,7 @@ describe('nix/config.nix → config check', { skip }, () => {
     assert.ok(run.stdout.includes(`state: ${join(dir, 'state')}`), run.stdout);
   });
 
-  it('writes trusted-until for a log that has one, and config check accepts it',
-    { todo: 'config.ts does not read trusted-until yet (the lead is adding it)' }, async () => {
+  it('writes trusted-until for a log that has one, and config check accepts it', async () => {
       const input = today();
       input.logs['builder-b'] = { ...input.logs['builder-b'], trustedUntil: '2030-01-01T00:00:00Z' };
       const { ini, run } = await check('until.ini', input);
