@@ -171,14 +171,16 @@ function readCaVotes(view: BallotView, L: LuaState, path: StorePath) {
 function name(view: BallotView): LuaCFunction {
   return (L) => {
     lauxlib.luaL_checkstring(L, 2);
-    const wanted = text(view, L, 2);
     let found: string | undefined;
+    let wanted: string;
     if (lua.lua_topointer(L, 1) === view.votes.table) {
       const i = view.logIndexAt(L, 2);
-      if (i < 0) return lauxlib.luaL_error(L, '%s', `no configured log is named ${JSON.stringify(wanted)}`);
+      if (i < 0) return lauxlib.luaL_error(L, '%s', `no configured log is named ${JSON.stringify(text(view, L, 2))}`);
+      wanted = (view.logs[i] as { name: string }).name;
       const j = view.voteOfLog[i] as number;
       found = j < 0 ? undefined : view.hashes[j];
     } else {
+      wanted = text(view, L, 2);
       const votes = readVotes(view, L, false);
       const at = votes.logs.indexOf(wanted);
       found = at < 0 ? undefined : votes.hashes[at];
