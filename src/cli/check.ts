@@ -60,7 +60,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length === 0) throw new UsageError('check needs at least one TARGET');
   const config = loadConfig(io, values.config);
   const progress = progressPrinter(io);
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress, verifyOnWorker: true });
+  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress, verifyOnWorker: true });
   try {
     const nix = createNixOps(undefined, io.env);
     const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);

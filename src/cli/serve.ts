@@ -90,7 +90,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       s.ops.log({ kind: 'decision', fields: { ...decisionFields(made), mode: config.serve.mode, served: made.narinfo !== undefined } });
     },
   };
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
+  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
   const offers = createOffers({
     engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),
