@@ -35,3 +35,27 @@ describe('resolveTargets refuses, without asking Nix', () => {
     });
   }
 });
+
+describe('resolveTargets tells what Nix is asked, before it asks', () => {
+  it('names each Nix step, so a long evaluation or closure listing shows', async () => {
+    const steps: string[] = [];
+    const asked: string[] = [];
+    const nix: NixOps = {
+      storeDir: '/nix/store',
+      validPaths: async (p) => (asked.push(`validPaths after: ${steps.at(-1)}`), new Set(p)),
+      closure: async (p) => (asked.push(`closure after: ${steps.at(-1)}`), [...p]),
+      derivationOutputs: async () => (asked.push(`derivationOutputs after: ${steps.at(-1)}`), []),
+      instantiate: async () => (asked.push(`instantiate after: ${steps.at(-1)}`), ['/nix/store/0rnlhm6fhsp6qw748zyfyzw6fp6w9z6y-x.drv']),
+      installableDerivation: () => assert.fail('not an installable'),
+    };
+    const path = '/nix/store/0rnlhm6fhsp6qw748zyfyzw6fp6w9z6y-hello-2.12.1';
+    await resolveTargets([path, './x.nix'], { attrs: ['hello'], isFile: (p) => p === './x.nix', onStep: (s) => steps.push(s) }, nix, new AbortController().signal);
+    assert.deepEqual(steps, [
+      'evaluating ./x.nix -A hello (nix-instantiate)',
+      'looking up 1 path in the local store (nix-store --check-validity)',
+      'listing the closure of 1 path (nix-store -qR)',
+      'listing the outputs of 1 derivation and their inputs (nix derivation show -r)',
+    ]);
+    assert.deepEqual(asked, steps.map((s, i) => `${['instantiate', 'validPaths', 'closure', 'derivationOutputs'][i]} after: ${s}`));
+  });
+});
