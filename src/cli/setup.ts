@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { parseConfig, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
+import { parseConfig, whereIs, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { logsFromNixConf, parseNixConf, settingsFromNixJson } from '../config/nixconf.ts';
 import { createEngine, type Engine, type NamedPolicy } from '../engine/engine.ts';
@@ -91,7 +91,7 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
   try {
     for (const p of config.policies) {
       const fromArgs = p.name === '' ? opts.policyFile : undefined;
-      const lua = policySource(io, config.file, p, fromArgs);
+      const lua = policySource(io, config, p, fromArgs);
       if (lua === undefined) {
         policies.push({ name: p.name, policy: defaultPolicy(infos) });
         continue;
@@ -122,13 +122,13 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
  * A policy's Lua text and the name messages give it; a file named on the command line
  * wins. Undefined for the default policy.
  */
-function policySource(io: CliIO, configFile: string, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } | undefined {
+function policySource(io: CliIO, config: Config, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } | undefined {
   const file = fromArgs ?? p.file;
   if (file === undefined) return undefined;
   const text = io.readFile(file);
   if (text === undefined) {
     if (fromArgs !== undefined) throw new ConfigError(file, {}, 'cannot read the policy file given by --policy');
-    throw new ConfigError(configFile, { section: p.name === '' ? 'policy' : `policy.${p.name}`, key: 'file' }, `cannot read ${file}`);
+    throw new ConfigError(config.file, whereIs(config, p.name === '' ? 'policy' : `policy.${p.name}`, 'file'), `cannot read ${file}`);
   }
   return { source: text, chunkName: file };
 }
