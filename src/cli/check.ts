@@ -72,8 +72,10 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length === 0) throw new UsageError('check needs at least one TARGET');
   if (values.only !== undefined && values.only !== 'untrusted') throw new UsageError(`--only takes "untrusted", not "${values.only}"`);
   const progress = progressPrinter(io);
-  // Nix lists the closure while the config, the policy (fengari) and the HTTP client
-  // load: a small check is mostly those, and they need not wait for each other.
+  const mark = timingMarks(io);
+  mark('check started (main and check loaded)');
+  // Nix lists the closure while the config, the policies and the logs load: a small
+  // check is mostly those, and they need not wait for each other (bench/check-one.ts).
   const nixRun = new AbortController();
   const onAbort = () => nixRun.abort(io.signal.reason);
   io.signal.addEventListener('abort', onAbort, { once: true });
@@ -84,6 +86,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     const { loadConfig, setup } = await import('./setup.ts');
     const config = loadConfig(io, values.config);
     s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress.onEvent, verifyOnWorker: true, startSmall: true });
+    mark('config, policies, logs and engine set up');
   } catch (e) {
     nixRun.abort();
     io.signal.removeEventListener('abort', onAbort);
@@ -99,12 +102,14 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
       io.stderr('trustix-vote check: interrupted while Nix listed the closure\n');
       return 130;
     }
+    mark(`Nix listed ${roots.paths.length} paths`);
     // The deadline is for asking the logs; Nix's evaluation of the targets is not counted.
     const deadline = s.ops.deadline(s.config.query.deadlineMs, io.signal);
     progress.onEvent({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
     const policy = s.policies[0] as (typeof s.policies)[number];
     const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal: deadline.signal, policy }).finally(() => deadline.clear());
     progress.done();
+    mark(`voted on ${decided.length} paths`);
     if (io.signal.aborted) {
       io.stderr('trustix-vote check: interrupted; no verdicts printed\n');
       return 130;
@@ -117,7 +122,17 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   } finally {
     progress.done();
     await s.close();
+    mark('closed');
   }
+}
+
+/**
+ * TRUSTIX_VOTE_TIMING=1: where a check's time goes, as milliseconds since the process
+ * started, on stderr (bench/check-one.ts).
+ */
+function timingMarks(io: CliIO): (what: string) => void {
+  if (io.env['TRUSTIX_VOTE_TIMING'] === undefined) return () => undefined;
+  return (what) => io.stderr(`trustix-vote: timing: ${performance.now().toFixed(0).padStart(5)} ms ${what}\n`);
 }
 
 /** The table of the paths shown, each log that needs a look, and the summary of all paths. */

@@ -48,11 +48,18 @@ export async function resolveTargets(targets: readonly string[], opts: TargetOpt
       throw new TargetError(`${t}: not a store path, a Nix file or an installable (FLAKE#ATTR)`);
     }
   }
-  if (stores.length > 0) step(`looking up ${count(stores.length, 'path')} in the local store (nix-store --check-validity)`);
+  // Most targets are in the local store: their closure is asked for at once, beside the
+  // validity check, so a one-path check waits for one nix-store, not two in a row. When
+  // some target is not valid, `nix-store -qR` fails and the valid ones are asked again.
+  if (stores.length > 0) step(`listing the closure of ${count(stores.length, 'path')} (nix-store -qR)`);
+  const whole = stores.length > 0 ? nix.closure(stores, signal).catch(() => undefined) : Promise.resolve([]);
   const valid = await nix.validPaths(stores, signal);
   const missing = stores.filter((p) => !valid.has(p));
-  if (valid.size > 0) step(`listing the closure of ${count(valid.size, 'path')} (nix-store -qR)`);
-  const local = await nix.closure([...valid], signal);
+  let local = missing.length === 0 ? await whole : undefined;
+  if (local === undefined) {
+    if (valid.size > 0) step(`listing the closure of ${count(valid.size, 'path')} in the local store (nix-store -qR)`);
+    local = await nix.closure([...valid], signal);
+  }
   if (drvs.length > 0) step(`listing the outputs of ${count(drvs.length, 'derivation')} and their inputs (nix derivation show -r)`);
   const outputs = await nix.derivationOutputs(drvs, signal);
   const all = [...new Set([...local, ...missing, ...outputs])];

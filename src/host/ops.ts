@@ -1,6 +1,5 @@
 /** The real Ops: undici for HTTP, the monotonic clock, and stderr for diagnostics. */
 import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Deadline, LogEvent, Ops } from '../ops.ts';
 import { verifyOnThreadPool, type Ed25519Verify, type FingerprintSigner } from '../nixfmt/index.ts';
