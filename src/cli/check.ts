@@ -2,13 +2,15 @@
 import { parseArgs } from 'node:util';
 import { resolveTargets } from '../engine/targets.ts';
 import { createNixOps } from '../host/nix.ts';
-import type { LogEvent } from '../ops.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
+import { perLogLines } from './per-log.ts';
+import { progressPrinter } from './progress.ts';
+import type { Setup } from './setup.ts';
 import { sortDecisions, summary, toJson, toTable } from './table.ts';
-import { loadConfig, setup } from './setup.ts';
+import type { Decision } from '../vote/types.ts';
 
-export const CHECK_HELP = `Usage: trustix-vote check [--config FILE] [--policy FILE] [--json] [-A ATTR]... TARGET...
+export const CHECK_HELP = `Usage: trustix-vote check [--config FILE] [--policy FILE] [--json] [--only untrusted] [-A ATTR]... TARGET...
 
 Ask every configured log what it got when it built each store path of TARGET's
 closure, let the policy vote, and show which paths Nix may substitute and which
@@ -31,7 +33,16 @@ Options
   -A, --attr ATTR attribute of a FILE.nix target (repeatable)
   --json          print a JSON array, one object per path:
                   {path, verdict, narHash, agree, disagree, missing, faults, reason}
+  --only untrusted
+                  print only the paths Nix would build locally (the table's summary
+                  and the exit status still count every path)
   -h, --help      show this help
+
+The table: AGREE counts the logs that vote the trusted hash (on an untrusted path,
+the hash most logs vote), OTHER those that vote any other hash, MISSING those that
+have no claim of their own, FAULT those that failed to answer. After it, a line for
+each log that faulted, whose answers are signed by other keys, or that found none
+of the paths. Progress goes to stderr when it is a terminal.
 
 Exit status
   0  every path is trusted
@@ -49,6 +60,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
       config: { type: 'string' },
       policy: { type: 'string' },
       json: { type: 'boolean', default: false },
+      only: { type: 'string' },
       attr: { type: 'string', short: 'A', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,41 +70,76 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('check needs at least one TARGET');
-  const config = loadConfig(io, values.config);
+  if (values.only !== undefined && values.only !== 'untrusted') throw new UsageError(`--only takes "untrusted", not "${values.only}"`);
   const progress = progressPrinter(io);
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress, verifyOnWorker: true });
+  const mark = timingMarks(io);
+  mark('check started (main and check loaded)');
+  // Nix lists the closure while the config, the policies and the logs load: a small
+  // check is mostly those, and they need not wait for each other (bench/check-one.ts).
+  const nixRun = new AbortController();
+  const onAbort = () => nixRun.abort(io.signal.reason);
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  const resolving = resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile, onStep: progress.step }, createNixOps(undefined, io.env), nixRun.signal);
+  resolving.catch(() => undefined);
+  let s: Setup;
   try {
-    const nix = createNixOps(undefined, io.env);
-    const roots = await resolveTargets(positionals, { attrs: values.attr ?? [], isFile: io.isFile }, nix, io.signal);
+    const { loadConfig, setup } = await import('./setup.ts');
+    const config = loadConfig(io, values.config);
+    s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress.onEvent, verifyOnWorker: true, startSmall: true });
+    mark('config, policies, logs and engine set up');
+  } catch (e) {
+    nixRun.abort();
+    io.signal.removeEventListener('abort', onAbort);
+    progress.done();
+    throw e;
+  }
+  try {
+    const roots = await resolving.finally(() => io.signal.removeEventListener('abort', onAbort)).catch((e: unknown) => {
+      if (io.signal.aborted) return undefined;
+      throw e;
+    });
+    if (roots === undefined) {
+      io.stderr('trustix-vote check: interrupted while Nix listed the closure\n');
+      return 130;
+    }
+    mark(`Nix listed ${roots.paths.length} paths`);
     // The deadline is for asking the logs; Nix's evaluation of the targets is not counted.
-    const deadline = s.ops.deadline(config.query.deadlineMs, io.signal);
-    progress({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
+    const deadline = s.ops.deadline(s.config.query.deadlineMs, io.signal);
+    progress.onEvent({ kind: 'progress', done: 0, total: roots.paths.length, phase: 'voting' });
     const policy = s.policies[0] as (typeof s.policies)[number];
     const decided = await s.engine.decideAll(roots.paths, { walk: roots.walk, signal: deadline.signal, policy }).finally(() => deadline.clear());
-    progress({ kind: 'progress', done: -1, total: 0, phase: 'done' });
+    progress.done();
+    mark(`voted on ${decided.length} paths`);
     if (io.signal.aborted) {
       io.stderr('trustix-vote check: interrupted; no verdicts printed\n');
       return 130;
     }
     const decisions = sortDecisions(decided);
-    if (values.json) io.stdout(`${toJson(decisions)}\n`);
-    else io.stdout(`${toTable(decisions)}\n\n${summary(decisions)}\n`);
+    const shown = values.only === 'untrusted' ? decisions.filter((d) => d.verdict !== 'trusted') : decisions;
+    if (values.json) io.stdout(`${toJson(shown)}\n`);
+    else io.stdout(textReport(shown, decisions, s.config.logs.map((l) => l.name)));
     return decisions.every((d) => d.verdict === 'trusted') ? 0 : 1;
   } finally {
+    progress.done();
     await s.close();
+    mark('closed');
   }
 }
 
-/** A one-line counter on stderr, only when a person is watching it. */
-function progressPrinter(io: CliIO): (e: LogEvent) => void {
-  let last = 0;
-  return (e) => {
-    if (e.kind === 'warn') io.stderr(`trustix-vote: ${e.message}\n`);
-    if (!io.stderrIsTTY || e.kind !== 'progress') return;
-    if (e.phase === 'done') return io.stderr('\r\x1b[K');
-    const now = Date.now();
-    if (now - last < 100 && e.done !== e.total) return;
-    last = now;
-    io.stderr(`\r\x1b[K${e.phase}: ${e.done}/${e.total} paths`);
-  };
+/**
+ * TRUSTIX_VOTE_TIMING=1: where a check's time goes, as milliseconds since the process
+ * started, on stderr (bench/check-one.ts).
+ */
+function timingMarks(io: CliIO): (what: string) => void {
+  if (io.env['TRUSTIX_VOTE_TIMING'] === undefined) return () => undefined;
+  return (what) => io.stderr(`trustix-vote: timing: ${performance.now().toFixed(0).padStart(5)} ms ${what}\n`);
+}
+
+/** The table of the paths shown, each log that needs a look, and the summary of all paths. */
+function textReport(shown: readonly Decision[], all: readonly Decision[], logs: readonly string[]): string {
+  const parts = shown.length > 0 ? [toTable(shown)] : [];
+  const perLog = perLogLines(all, logs);
+  if (perLog.length > 0) parts.push(perLog.join('\n'));
+  parts.push(summary(all));
+  return `${parts.join('\n\n')}\n`;
 }

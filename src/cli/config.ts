@@ -4,7 +4,7 @@
  * the config it generates, so a bad option fails `nixos-rebuild` instead of serve.
  */
 import { parseArgs } from 'node:util';
-import { parseConfig, type Config, type PolicyConfig } from '../config/config.ts';
+import { parseConfig, whereIs, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseSecretKey } from '../nixfmt/index.ts';
 import { DEFAULT_POLICY_SOURCE, loadPolicy } from '../vote/policy.ts';
@@ -65,7 +65,7 @@ function checkPolicy(io: CliIO, config: Config, p: PolicyConfig): string {
   let source = DEFAULT_POLICY_SOURCE;
   if (p.file !== undefined) {
     const text = io.readFile(p.file);
-    if (text === undefined) throw new ConfigError(config.file, { section: p.name === '' ? 'policy' : `policy.${p.name}`, key: 'file' }, `cannot read ${p.file}`);
+    if (text === undefined) throw new ConfigError(config.file, whereIs(config, p.name === '' ? 'policy' : `policy.${p.name}`, 'file'), `cannot read ${p.file}`);
     source = text;
   }
   const policy = loadPolicy({ source, chunkName: p.file ?? '(default policy)', logs: config.logs.map((l) => ({ name: l.name, weight: l.weight })) });
@@ -81,7 +81,7 @@ function signingKeyNote(io: CliIO, config: Config): string {
   try {
     return `${file} (public key ${parseSecretKey(text.trim()).publicKey.text})`;
   } catch (e) {
-    throw new ConfigError(config.file, { section: 'serve', key: 'signing-key' }, `${file}: ${e instanceof Error ? e.message : e}`);
+    throw new ConfigError(config.file, whereIs(config, 'serve', 'signing-key'), `${file}: ${e instanceof Error ? e.message : e}`);
   }
 }
 
@@ -95,7 +95,7 @@ function summary(config: Config, policies: readonly (PolicyConfig & { loaded: st
     ...config.logs.map((l) => `  ${pad(l.name)}  ${[l.kind, `weight ${l.weight}`, l.upstream, keyText(l.settings)].filter(Boolean).join('  ')}`),
     `policies (${policies.length}, loaded):`,
     ...policies.map((p) => `  ${pad(route(p))}  ${p.loaded}`),
-    `serve: listen ${config.serve.listen}, mode ${config.serve.mode}`,
+    `serve: listen ${config.serve.listen}, mode ${config.serve.mode}, max-connections ${config.serve.maxConnections}`,
     `  signing key: ${key}`,
     `  upstreams: ${config.upstreams?.join(' ') ?? 'every log'}`,
     `state: ${config.stateDir}`,

@@ -1,11 +1,12 @@
 /** `trustix-vote serve`: a binary cache on loopback that serves Nix only what won the vote. */
 import { parseArgs } from 'node:util';
+import { whereIs, type Config } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseSecretKey, type SecretKey } from '../nixfmt/index.ts';
 import type { LogEvent } from '../ops.ts';
 import { createHandler } from '../server/handler.ts';
 import { createMetrics } from '../server/metrics.ts';
-import { DEFAULT_MAX_CONNECTIONS, listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
+import { listen, parseListen, socketFromEnv, type Listen } from '../server/node.ts';
 import { createReport } from '../server/report.ts';
 import { createOffers, type OfferMade, type ServeObserver } from '../server/offers.ts';
 import type { CliIO } from './io.ts';
@@ -40,8 +41,9 @@ Options
                        socket is used instead
   --policy FILE        Lua policy instead of the config's [policy] file
   --idle-exit SECONDS  exit after this long without requests (for socket activation)
-  --max-connections N  open client connections at most (default 1024); near it the
-                       longest-idle keep-alive connections are closed first
+  --max-connections N  open client connections at most (default: [serve]
+                       max-connections, 1024); near it the longest-idle keep-alive
+                       connections are closed first
   -h, --help           show this help
 
 Each decision is logged to stderr as one JSON line. SIGTERM or SIGINT stops the
@@ -68,13 +70,14 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
   const idleExit = values['idle-exit'] === undefined ? undefined : Number(values['idle-exit']);
   if (idleExit !== undefined && !(idleExit > 0)) throw new UsageError('--idle-exit wants a number of seconds > 0');
-  const maxConnections = values['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : Number(values['max-connections']);
-  if (!Number.isInteger(maxConnections) || maxConnections < 1) throw new UsageError('--max-connections wants a whole number > 0');
+  const maxConnectionsFlag = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
+  if (maxConnectionsFlag !== undefined && (!Number.isInteger(maxConnectionsFlag) || maxConnectionsFlag < 1)) throw new UsageError('--max-connections wants a whole number > 0');
   if (values.config === undefined) {
     throw new UsageError('serve needs --config FILE: it signs what it serves with the key in [serve] signing-key (make one with trustix-vote keygen)');
   }
   const config = loadConfig(io, values.config);
-  const key = signingKey(io, config.file, config.serve.signingKeyFile);
+  const key = signingKey(io, config);
+  const maxConnections = maxConnectionsFlag ?? config.serve.maxConnections;
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
   const metrics = createMetrics();
   const memory = governMemory({ budgetBytes: MEMORY_BUDGET });
@@ -90,7 +93,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       s.ops.log({ kind: 'decision', fields: { ...decisionFields(made), mode: config.serve.mode, served: made.narinfo !== undefined } });
     },
   };
-  const s = setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
+  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
   const offers = createOffers({
     engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),
@@ -112,14 +115,16 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   return 0;
 }
 
-function signingKey(io: CliIO, file: string, keyFile: string | undefined): SecretKey {
-  if (keyFile === undefined) throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, 'missing: serve signs every narinfo it answers (make one with trustix-vote keygen)');
+function signingKey(io: CliIO, config: Config): SecretKey {
+  const keyFile = config.serve.signingKeyFile;
+  const where = whereIs(config, 'serve', 'signing-key');
+  if (keyFile === undefined) throw new ConfigError(config.file, where, 'missing: serve signs every narinfo it answers (make one with trustix-vote keygen)');
   const text = io.readFile(keyFile);
-  if (text === undefined) throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, `cannot read ${keyFile}`);
+  if (text === undefined) throw new ConfigError(config.file, where, `cannot read ${keyFile}`);
   try {
     return parseSecretKey(text.trim());
   } catch (e) {
-    throw new ConfigError(file, { section: 'serve', key: 'signing-key' }, `${keyFile}: ${e instanceof Error ? e.message : e}`);
+    throw new ConfigError(config.file, where, `${keyFile}: ${e instanceof Error ? e.message : e}`);
   }
 }
 

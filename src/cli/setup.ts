@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { parseConfig, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
+import { parseConfig, whereIs, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { logsFromNixConf, parseNixConf, settingsFromNixJson } from '../config/nixconf.ts';
 import { createEngine, type Engine, type NamedPolicy } from '../engine/engine.ts';
@@ -14,7 +14,7 @@ import { createHostOps, type HostOps } from '../host/ops.ts';
 import { createFileState } from '../host/state.ts';
 import { createSources, LOG_KINDS, type LogSource, type Registry } from '../logs/index.ts';
 import type { LogEvent } from '../ops.ts';
-import { DEFAULT_POLICY_SOURCE, loadPolicy } from '../vote/policy.ts';
+import { defaultPolicy } from '../vote/default-policy.ts';
 import type { CliIO } from './io.ts';
 
 export interface Setup {
@@ -73,25 +73,37 @@ export interface SetupOptions {
   readonly policyFile?: string;
   readonly onEvent?: (e: LogEvent) => void;
   readonly verifyOnWorker?: boolean;
+  /** node:http and no undici for a run's first requests (host/ops.ts): check, which may be small. */
+  readonly startSmall?: boolean;
   readonly observer?: Observer;
   readonly registry?: Registry;
 }
 
-export function setup(io: CliIO, opts: SetupOptions): Setup {
+/**
+ * Loads every policy (a policy file's errors come before any query) and makes the logs
+ * and the engine. The Lua sandbox is loaded only for a policy file: the default policy
+ * runs in JS (vote/default-policy.ts), which keeps fengari out of a small check's start.
+ */
+export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
   const { config } = opts;
   const infos = config.logs.map((l) => ({ name: l.name, weight: l.weight }));
   const policies: NamedPolicy[] = [];
   try {
     for (const p of config.policies) {
       const fromArgs = p.name === '' ? opts.policyFile : undefined;
-      const { source, chunkName } = policySource(io, config.file, p, fromArgs);
-      policies.push({ name: p.name, policy: loadPolicy({ source, chunkName, logs: infos }) });
+      const lua = policySource(io, config, p, fromArgs);
+      if (lua === undefined) {
+        policies.push({ name: p.name, policy: defaultPolicy(infos) });
+        continue;
+      }
+      const { loadPolicy } = await import('../vote/policy.ts');
+      policies.push({ name: p.name, policy: loadPolicy({ ...lua, logs: infos }) });
     }
   } catch (e) {
     for (const p of policies) p.policy.close();
     throw e;
   }
-  const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
+  const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, startSmall: opts.startSmall === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
   const ctx = { ops, verify: ops.verify, timeoutMs: config.query.timeoutMs, state: createFileState(config.stateDir) };
@@ -106,14 +118,17 @@ export function setup(io: CliIO, opts: SetupOptions): Setup {
   };
 }
 
-/** A policy's Lua text and the name messages give it; a file named on the command line wins. */
-function policySource(io: CliIO, configFile: string, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } {
+/**
+ * A policy's Lua text and the name messages give it; a file named on the command line
+ * wins. Undefined for the default policy.
+ */
+function policySource(io: CliIO, config: Config, p: PolicyConfig, fromArgs: string | undefined): { source: string; chunkName: string } | undefined {
   const file = fromArgs ?? p.file;
-  if (file === undefined) return { source: DEFAULT_POLICY_SOURCE, chunkName: '(default policy: content-addressed, else strict majority)' };
+  if (file === undefined) return undefined;
   const text = io.readFile(file);
   if (text === undefined) {
     if (fromArgs !== undefined) throw new ConfigError(file, {}, 'cannot read the policy file given by --policy');
-    throw new ConfigError(configFile, { section: p.name === '' ? 'policy' : `policy.${p.name}`, key: 'file' }, `cannot read ${file}`);
+    throw new ConfigError(config.file, whereIs(config, p.name === '' ? 'policy' : `policy.${p.name}`, 'file'), `cannot read ${file}`);
   }
   return { source: text, chunkName: file };
 }

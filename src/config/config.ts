@@ -17,13 +17,14 @@
  *   weight = 1                   ; optional
  *
  * Every key is checked; an unknown one is an error, so a typo never silently
- * weakens a policy.
+ * weakens a policy. Every error names the file, line, section and key.
  */
 import { dirname, resolve } from 'node:path';
-import { LOG_KINDS, type KeyReader, type LogConfig, type Registry } from '../logs/index.ts';
+import { LOG_KINDS, type LogConfig, type Registry } from '../logs/index.ts';
 import { cacheUrl } from '../logs/index.ts';
 import { ConfigError } from './errors.ts';
 import { readIni, type IniSection } from './ini.ts';
+import { Reader } from './reader.ts';
 
 export type { LogConfig } from '../logs/index.ts';
 
@@ -48,6 +49,8 @@ export interface ServeConfig {
   readonly priority: number;
   readonly cacheSize: number;
   readonly cacheTtlMs: number;
+  /** Open client connections at most (serve --max-connections overrides it). */
+  readonly maxConnections: number;
 }
 
 export interface Config {
@@ -59,6 +62,17 @@ export interface Config {
   readonly logs: readonly LogConfig[];
   readonly serve: ServeConfig;
   readonly upstreams?: readonly string[];
+  /**
+   * Where each section and key was given, for errors found after parsing (a policy file
+   * that cannot be read): 'serve' → its header's line, 'serve signing-key' → the key's.
+   */
+  readonly lines?: ReadonlyMap<string, number>;
+}
+
+/** The place of a key in the config file, for a ConfigError: its line, else its section's. */
+export function whereIs(config: Config, section: string, key: string): { section: string; key: string; line?: number } {
+  const line = config.lines?.get(`${section} ${key}`) ?? config.lines?.get(section);
+  return { section, key, ...(line !== undefined && { line }) };
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/trustix-vote';
@@ -69,7 +83,18 @@ export const DEFAULT_SERVE: ServeConfig = {
   priority: 30,
   cacheSize: 100_000,
   cacheTtlMs: 600_000,
+  maxConnections: 1024,
 };
+
+const SECTION_KEYS = {
+  policy: ['file'],
+  state: ['dir'],
+  query: ['timeout', 'deadline', 'concurrency', 'per-log', 'retries'],
+  serve: ['signing-key', 'listen', 'mode', 'priority', 'cache-size', 'cache-ttl', 'max-connections'],
+  upstream: ['urls'],
+} as const;
+/** The keys every log has, before its kind's own. */
+const LOG_KEYS = ['kind', 'weight', 'trusted-until'];
 
 /** `file` is used for messages and to resolve relative paths; `text` is its content. */
 export function parseConfig(text: string, file: string, registry: Registry = LOG_KINDS): Config {
@@ -83,10 +108,10 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
   const base = dirname(resolve(file));
   const policies = [policyOf(file, '', get('policy'), base)];
   for (const s of sections.filter((x) => x.name.startsWith('policy.'))) policies.push(policyOf(file, checkName(file, s, 'policy.'), s, base));
-  const st = new Reader(file, get('state'));
+  const st = new Reader(file, get('state'), SECTION_KEYS.state);
   const stateDir = st.optional('dir', (v) => resolve(base, v)) ?? DEFAULT_STATE_DIR;
   st.done();
-  const q = new Reader(file, get('query'));
+  const q = new Reader(file, get('query'), SECTION_KEYS.query);
   const query: QueryConfig = {
     timeoutMs: q.number('timeout', DEFAULT_QUERY.timeoutMs / 1000, 0.001, 3600) * 1000,
     deadlineMs: q.number('deadline', DEFAULT_QUERY.deadlineMs / 1000, 0.001, 86400) * 1000,
@@ -97,9 +122,9 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
   q.done();
   const logs = sections.filter((s) => s.name.startsWith('log.')).map((s) => parseLog(file, s, registry));
   if (logs.length === 0) throw new ConfigError(file, {}, 'no [log.NAME] section: configure at least one log to vote');
-  checkDistinctKeys(file, logs);
+  checkDistinctKeys(file, logs, sections);
   const serve = parseServe(file, get('serve'), base);
-  const up = new Reader(file, get('upstream'));
+  const up = new Reader(file, get('upstream'), SECTION_KEYS.upstream);
   const upstreams = up.optional('urls', (v) => v.split(/[\s,]+/).filter(Boolean).map(cacheUrl));
   up.done();
   return {
@@ -110,7 +135,17 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
     logs,
     serve,
     ...(upstreams !== undefined && { upstreams }),
+    lines: linesOf(sections),
   };
+}
+
+function linesOf(sections: readonly IniSection[]): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (const s of sections) {
+    lines.set(s.name, s.line);
+    for (const [key, { line }] of s.values) lines.set(`${s.name} ${key}`, line);
+  }
+  return lines;
 }
 
 function checkName(file: string, s: IniSection, prefix: string): string {
@@ -132,7 +167,7 @@ function instant(v: string): number {
 }
 
 function policyOf(file: string, name: string, s: IniSection | undefined, base: string): PolicyConfig {
-  const r = new Reader(file, s);
+  const r = new Reader(file, s, SECTION_KEYS.policy);
   const policyFile = r.optional('file', (v) => resolve(base, v));
   r.done();
   if (name !== '' && policyFile === undefined) throw new ConfigError(file, { section: `policy.${name}`, ...(s && { line: s.line }), key: 'file' }, 'missing: a named policy needs its Lua file');
@@ -142,7 +177,14 @@ function policyOf(file: string, name: string, s: IniSection | undefined, base: s
 /** The keys every log has; the kind (logs/registry.ts) reads the rest. */
 function parseLog(file: string, s: IniSection, registry: Registry): LogConfig {
   const name = checkName(file, s, 'log.');
-  const r = new Reader(file, s);
+  // Known keys are checked before `kind` is read, so a mistyped `kind` is an unknown key
+  // too; but an unknown kind is told as that, before the keys only it would know.
+  const kindValue = s.values.get('kind')?.value;
+  const given = kindValue === undefined ? undefined : registry.get(kindValue);
+  const known = given !== undefined ? [...LOG_KEYS, ...given.keys]
+    : kindValue !== undefined ? [...s.values.keys()]
+    : [...new Set([...LOG_KEYS, ...[...registry.values()].flatMap((k) => k.keys)])];
+  const r = new Reader(file, s, known);
   const kindName = r.required('kind', (v) => {
     if (!registry.has(v)) throw new Error(`unknown kind "${v}" (supported: ${[...registry.keys()].join(', ')})`);
     return v;
@@ -157,7 +199,7 @@ function parseLog(file: string, s: IniSection, registry: Registry): LogConfig {
 }
 
 function parseServe(file: string, s: IniSection | undefined, base: string): ServeConfig {
-  const r = new Reader(file, s);
+  const r = new Reader(file, s, SECTION_KEYS.serve);
   const signingKeyFile = r.optional('signing-key', (v) => resolve(base, v));
   const serve: ServeConfig = {
     listen: r.optional('listen', (v) => {
@@ -171,70 +213,25 @@ function parseServe(file: string, s: IniSection | undefined, base: string): Serv
     priority: r.integer('priority', DEFAULT_SERVE.priority, 0, 1000),
     cacheSize: r.integer('cache-size', DEFAULT_SERVE.cacheSize, 0, 10_000_000),
     cacheTtlMs: r.number('cache-ttl', DEFAULT_SERVE.cacheTtlMs / 1000, 0, 30 * 86400) * 1000,
+    maxConnections: r.integer('max-connections', DEFAULT_SERVE.maxConnections, 1, 1_000_000),
     ...(signingKeyFile !== undefined && { signingKeyFile }),
   };
   r.done();
   return serve;
 }
 
-function checkDistinctKeys(file: string, logs: readonly LogConfig[]): void {
+function checkDistinctKeys(file: string, logs: readonly LogConfig[], sections: readonly IniSection[]): void {
   const byKey = new Map<string, string>();
   for (const log of logs) {
     // The same key under another name is still the same builder.
     const raw = Buffer.from(log.identity).toString('base64');
     const other = byKey.get(raw);
     if (other !== undefined) {
-      throw new ConfigError(file, { section: `log.${log.name}`, key: 'key' },
+      const s = sections.find((x) => x.name === `log.${log.name}`);
+      const line = s?.values.get('key')?.line ?? s?.line;
+      throw new ConfigError(file, { section: `log.${log.name}`, key: 'key', ...(line !== undefined && { line }) },
         `logs "${other}" and "${log.name}" have the same key: they are one builder, not two votes`);
     }
     byKey.set(raw, log.name);
-  }
-}
-
-/** Reads one section's keys, remembering which were used so leftovers are errors. */
-class Reader implements KeyReader {
-  private readonly used = new Set<string>();
-  constructor(private readonly file: string, private readonly section: IniSection | undefined) {}
-
-  optional<T>(key: string, conv: (v: string) => T): T | undefined {
-    const entry = this.section?.values.get(key);
-    if (entry === undefined) return undefined;
-    this.used.add(key);
-    try {
-      return conv(entry.value);
-    } catch (e) {
-      if (e instanceof ConfigError) throw e;
-      throw this.error(key, entry.line, e instanceof Error ? e.message : String(e), e);
-    }
-  }
-
-  required<T>(key: string, conv: (v: string) => T): T {
-    const v = this.optional(key, conv);
-    if (v === undefined) throw this.error(key, this.section?.line, 'missing');
-    return v;
-  }
-
-  number(key: string, dflt: number, min: number, max: number): number {
-    return this.optional(key, (v) => {
-      const n = Number(v);
-      if (!/^\s*\d+(\.\d+)?\s*$/.test(v) || n < min || n > max) throw new Error(`expected a number from ${min} to ${max}, got "${v}"`);
-      return n;
-    }) ?? dflt;
-  }
-
-  integer(key: string, dflt: number, min: number, max: number): number {
-    const n = this.number(key, dflt, min, max);
-    if (!Number.isInteger(n)) throw this.error(key, this.section?.values.get(key)?.line, `expected a whole number, got ${n}`);
-    return n;
-  }
-
-  done(): void {
-    for (const [key, { line }] of this.section?.values ?? []) {
-      if (!this.used.has(key)) throw this.error(key, line, 'unknown key');
-    }
-  }
-
-  private error(key: string, line: number | undefined, message: string, cause?: unknown): ConfigError {
-    return new ConfigError(this.file, { section: this.section?.name ?? '?', key, ...(line !== undefined && { line }) }, message, { cause });
   }
 }

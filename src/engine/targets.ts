@@ -20,12 +20,15 @@ export class TargetError extends Error {
   readonly code = 'TARGET';
 }
 
-export async function resolveTargets(
-  targets: readonly string[],
-  opts: { attrs: readonly string[]; isFile: (p: string) => boolean },
-  nix: NixOps,
-  signal: AbortSignal,
-): Promise<Roots> {
+export interface TargetOptions {
+  readonly attrs: readonly string[];
+  readonly isFile: (p: string) => boolean;
+  /** Told what Nix is asked before each call, which can take minutes (an evaluation): "instantiating ./x.nix". */
+  readonly onStep?: (step: string) => void;
+}
+
+export async function resolveTargets(targets: readonly string[], opts: TargetOptions, nix: NixOps, signal: AbortSignal): Promise<Roots> {
+  const step = opts.onStep ?? (() => undefined);
   const stores: string[] = [];
   const drvs: string[] = [];
   for (const t of targets) {
@@ -34,8 +37,10 @@ export async function resolveTargets(
       const top = parse(storePathPrefix(t, nix.storeDir));
       (top.endsWith('.drv') ? drvs : stores).push(top);
     } else if (opts.isFile(t)) {
+      step(`evaluating ${t}${opts.attrs.map((a) => ` -A ${a}`).join('')} (nix-instantiate)`);
       drvs.push(...(await nix.instantiate(t, opts.attrs, signal)));
     } else if (t.includes('#') || t.includes(':')) {
+      step(`evaluating ${t} (nix path-info --derivation)`);
       drvs.push(...(await nix.installableDerivation(t, signal)));
     } else if (/^\.{0,2}\/|\.nix$/.test(t)) {
       throw new TargetError(`${t}: no such file`);
@@ -43,12 +48,26 @@ export async function resolveTargets(
       throw new TargetError(`${t}: not a store path, a Nix file or an installable (FLAKE#ATTR)`);
     }
   }
+  // Most targets are in the local store: their closure is asked for at once, beside the
+  // validity check, so a one-path check waits for one nix-store, not two in a row. When
+  // some target is not valid, `nix-store -qR` fails and the valid ones are asked again.
+  if (stores.length > 0) step(`listing the closure of ${count(stores.length, 'path')} (nix-store -qR)`);
+  const whole = stores.length > 0 ? nix.closure(stores, signal).catch(() => undefined) : Promise.resolve([]);
   const valid = await nix.validPaths(stores, signal);
   const missing = stores.filter((p) => !valid.has(p));
-  const local = await nix.closure([...valid], signal);
+  let local = missing.length === 0 ? await whole : undefined;
+  if (local === undefined) {
+    if (valid.size > 0) step(`listing the closure of ${count(valid.size, 'path')} in the local store (nix-store -qR)`);
+    local = await nix.closure([...valid], signal);
+  }
+  if (drvs.length > 0) step(`listing the outputs of ${count(drvs.length, 'derivation')} and their inputs (nix derivation show -r)`);
   const outputs = await nix.derivationOutputs(drvs, signal);
   const all = [...new Set([...local, ...missing, ...outputs])];
   return { paths: all.map((p) => parse(p)), walk: missing.length > 0 };
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 function storePathPrefix(t: string, storeDir: string): string {

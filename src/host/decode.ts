@@ -5,9 +5,14 @@
  * zstd) is first walked frame by frame so no frame may ask for a window over
  * MAX_WINDOW, then decoded as a stream that stops once the limit is passed.
  */
+import { createRequire } from 'node:module';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import type { Decompress as ZstdDecompress } from 'fzstd';
 import { NetError } from '../ops.ts';
+
+// fzstd loads with the first zstd body, not with every check.
+let Decompress: typeof ZstdDecompress | undefined;
+const loadZstd = (): typeof ZstdDecompress => (Decompress ??= (createRequire(import.meta.url)('fzstd') as { Decompress: typeof ZstdDecompress }).Decompress);
 
 const MAX_WINDOW = 8 * 1024 * 1024;
 
@@ -43,7 +48,8 @@ function unzstd(body: Uint8Array, maxBytes: number): Uint8Array {
   checkWindows(body);
   const parts: Uint8Array[] = [];
   let size = 0;
-  const d = new Decompress((chunk) => {
+  const Zstd = loadZstd();
+  const d = new Zstd((chunk) => {
     size += chunk.length;
     if (size > maxBytes) throw tooLarge(maxBytes);
     parts.push(chunk);

@@ -13,9 +13,15 @@ import { NetError, type BytesResponse, type HttpRequest, type HttpResponse, type
 // 8 MB of RSS that serve, with its 150 MB peak target, never uses. These two modules
 // are all this client needs (they are what the index's Agent and request() are made
 // of); the lock file pins the version, and every test that talks HTTP loads them.
+// They load with the first client, not with this module: a small check never makes one
+// (http-small.ts).
 const load = createRequire(import.meta.url);
-const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-const request = load('undici/lib/api/api-request.js') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+type Request = (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+let undici: { readonly Agent: typeof UndiciAgent; readonly request: Request } | undefined;
+const loadUndici = () => (undici ??= {
+  Agent: load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent,
+  request: load('undici/lib/api/api-request.js') as Request,
+});
 
 type Overdue = ReturnType<typeof createOverdue>;
 
@@ -173,6 +179,7 @@ export interface HttpClient {
 
 /** `connections` bounds the sockets per origin; requests beyond it queue in undici. */
 export function createHttpClient(opts: { connections: number; connectTimeoutMs?: number }): HttpClient {
+  const { Agent, request } = loadUndici();
   const overdue = createOverdue();
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs ?? 10_000 },

@@ -2,7 +2,7 @@
  * The local Nix, spoken to through its commands. Works with Nix 2.8 (Debian) and newer:
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
-import { execa, execaSync } from 'execa';
+import { execFile, spawnSync } from 'node:child_process';
 import { knownOutputPaths, parseDerivationShowJson } from '../nixfmt/index.ts';
 import type { NixOps } from '../ops.ts';
 
@@ -16,15 +16,30 @@ const CHUNK = 2000;
 /** The environment Nix runs with: the caller's (CliIO.env), not this process's, when given. */
 type Env = Readonly<Record<string, string | undefined>>;
 
-async function run(cmd: string, args: readonly string[], signal: AbortSignal, env: Env | undefined, okCodes: number[] = [0]): Promise<string> {
-  const res = await execa(cmd, args, {
-    cancelSignal: signal, reject: false, stdin: 'ignore', maxBuffer: 512 * 1024 * 1024, ...(env !== undefined && { env, extendEnv: false }),
+const MAX_OUTPUT = 512 * 1024 * 1024;
+
+// node:child_process, not execa: execa and its dependencies are ~150 modules, 150-200 ms
+// of every `check` before the first query (bench/check-one.ts).
+function run(cmd: string, args: readonly string[], signal: AbortSignal, env: Env | undefined, okCodes: number[] = [0]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const opts = { signal, maxBuffer: MAX_OUTPUT, encoding: 'utf8' as const, ...(env !== undefined && { env: definedOnly(env) }) };
+    const child = execFile(cmd, args, opts, (err, stdout, stderr) => {
+      if (err === null || (typeof err.code === 'number' && okCodes.includes(err.code))) return resolve(stdout);
+      const why = nixError(stderr) ?? failure(cmd, err);
+      reject(new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`, { cause: err }));
+    });
+    child.stdin?.end();
   });
-  if (res.failed && !okCodes.includes(res.exitCode ?? -1)) {
-    const why = nixError(String(res.stderr ?? '')) ?? res.shortMessage;
-    throw new NixCommandError(`${cmd} ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' …' : ''}: ${why}`);
-  }
-  return String(res.stdout ?? '');
+}
+
+/** Why a command failed when it said nothing on stderr. */
+function failure(cmd: string, err: { code?: unknown; signal?: unknown; name?: string; message: string }): string {
+  if (err.code === 'ENOENT') return `${cmd} is not installed (not found on PATH)`;
+  if (err.name === 'AbortError') return 'cancelled';
+  if (err.code === 'ETIMEDOUT') return 'timed out';
+  if (typeof err.code === 'number') return `exited with status ${err.code}`;
+  if (typeof err.signal === 'string') return `killed by ${err.signal}`;
+  return err.message.split('\n')[0] ?? String(err.code);
 }
 
 /** Nix's "error: …" line and its "at FILE:LINE:COL" line, the part a person acts on. */
@@ -48,12 +63,20 @@ export function nixEffectiveSettings(env: Readonly<Record<string, string | undef
   let why = '';
   for (const sub of [['config', 'show'], ['show-config']]) {
     const args = [...NIX_FLAGS, ...sub, '--json'];
-    const res = execaSync('nix', args, { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-    if ((res as { code?: unknown }).code === 'ENOENT') return { unavailable: 'nix is not installed', installed: false };
-    if (!res.failed) return { json: String(res.stdout), command: `nix ${sub.join(' ')} --json` };
-    why = `nix ${sub.join(' ')} --json: ${nixError(String(res.stderr ?? '')) ?? res.shortMessage}`;
+    const res = spawnSync('nix', args, { env: definedOnly(env), stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+    const err = res.error as (Error & { code?: unknown }) | undefined;
+    if (err?.code === 'ENOENT') return { unavailable: 'nix is not installed', installed: false };
+    if (err === undefined && res.status === 0) return { json: res.stdout, command: `nix ${sub.join(' ')} --json` };
+    const said = nixError(res.stderr ?? '');
+    why = `nix ${sub.join(' ')} --json: ${said ?? (err !== undefined ? failure('nix', err) : res.signal !== null ? `killed by ${res.signal}` : `exited with status ${res.status}`)}`;
   }
   return { unavailable: why, installed: true };
+}
+
+function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);

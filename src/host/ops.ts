@@ -1,12 +1,17 @@
 /** The real Ops: undici for HTTP, the monotonic clock, and stderr for diagnostics. */
 import { setMaxListeners } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Deadline, LogEvent, Ops } from '../ops.ts';
-import type { Ed25519Verify, FingerprintSigner } from '../nixfmt/index.ts';
-import { loadEd25519 } from './ed25519.ts';
+import { verifyOnThreadPool, type Ed25519Verify, type FingerprintSigner } from '../nixfmt/index.ts';
+import { loadEd25519, type Ed25519 } from './ed25519.ts';
 import { createHttpClient } from './http.ts';
-import { createVerifier } from './verifier.ts';
+import { createStartSmallHttpClient } from './http-small.ts';
+import { createVerifier, deferredVerifier } from './verifier.ts';
+
+/** Signature checks a run makes before `check` starts its worker (see deferredVerifier). */
+export const WORKER_AFTER = 64;
+/** Small bodies a run reads with node:http before `check` loads undici (see http-small.ts). */
+export const UNDICI_AFTER = 64;
 
 export interface HostOps extends Ops {
   /** ed25519 checks of the logs' signatures. */
@@ -21,10 +26,16 @@ export interface HostOptions {
   readonly connectTimeoutMs?: number;
   /**
    * Check signatures on a worker thread rather than on the event loop (check: thousands
-   * at once). serve keeps them on its event loop: a worker costs it ~15 MB at start and
-   * more at its peak, which its memory budget does not allow (see README, serve).
+   * at once), once more than WORKER_AFTER have been asked for. serve keeps them on its
+   * event loop: a worker costs it ~15 MB at start and more at its peak, which its memory
+   * budget does not allow (see README, serve).
    */
   readonly verifyOnWorker?: boolean;
+  /**
+   * A run that may be small (check): node:http for its first UNDICI_AFTER requests, so a
+   * one-path check does not load undici. serve loads undici at once.
+   */
+  readonly startSmall?: boolean;
   readonly onEvent?: (e: LogEvent) => void;
 }
 
@@ -50,9 +61,16 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
 }
 
 export function createHostOps(opts: HostOptions): HostOps {
-  const ed25519 = loadEd25519();
-  const verifier = opts.verifyOnWorker === true ? createVerifier({ fallback: ed25519.verify }) : undefined;
-  const http = createHttpClient({ connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) });
+  // libsodium is loaded when first needed: a small check never needs it on this thread.
+  let ed25519: Ed25519 | undefined;
+  const lib = (): Ed25519 => (ed25519 ??= loadEd25519());
+  const onLoop: Ed25519Verify = (fp, sig, key) => lib().verify(fp, sig, key);
+  const verifier = opts.verifyOnWorker === true
+    ? deferredVerifier({ first: verifyOnThreadPool, threshold: WORKER_AFTER, start: () => createVerifier({ fallback: onLoop }) })
+    : undefined;
+  if (verifier === undefined) lib();
+  const httpOpts = { connections: opts.connections, ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }) };
+  const http = opts.startSmall === true ? createStartSmallHttpClient({ ...httpOpts, threshold: UNDICI_AFTER }) : createHttpClient(httpOpts);
   return {
     fetch: (url, req) => http.fetch(url, req),
     fetchText: (url, req) => http.fetchText(url, req),
@@ -61,8 +79,8 @@ export function createHostOps(opts: HostOptions): HostOps {
     sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
     deadline,
     log: (e) => opts.onEvent?.(e),
-    verify: verifier?.verify ?? ed25519.verify,
-    sign: ed25519.sign,
+    verify: verifier?.verify ?? lib().verify,
+    sign: (fp, key) => lib().sign(fp, key),
     close: async () => {
       await http.close();
       await verifier?.close();

@@ -164,3 +164,37 @@ function sodiumPath(): string | undefined {
     return undefined;
   }
 }
+
+export interface DeferredVerifier {
+  readonly verify: Ed25519Verify;
+  /** Whether the worker has been started (tests, and the timing of small runs). */
+  readonly started: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * A worker only once it pays: starting one costs ~100 ms of CPU and loading libsodium
+ * ~30 ms, more than a one-path `check` verifies in all. The first `threshold` checks
+ * go to `first` (node:crypto on the thread pool: nothing to load); from then on, the
+ * worker `start` makes does them.
+ */
+export function deferredVerifier(opts: { readonly first: Ed25519Verify; readonly threshold: number; readonly start: () => Verifier }): DeferredVerifier {
+  let count = 0;
+  let worker: Verifier | undefined;
+  let closed = false;
+  return {
+    verify(fp, sig, key) {
+      if (closed) return Promise.resolve(false);
+      if (worker === undefined && ++count <= opts.threshold) return opts.first(fp, sig, key);
+      worker ??= opts.start();
+      return worker.verify(fp, sig, key);
+    },
+    get started() {
+      return worker !== undefined;
+    },
+    async close() {
+      closed = true;
+      await worker?.close();
+    },
+  };
+}

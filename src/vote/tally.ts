@@ -57,6 +57,11 @@ export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: 
   return { path, verdict: 'trusted', narHash: winner, agree, disagree, missing, faults, reason };
 }
 
+/** "1 of 3 logs agrees", "2 of 3 logs agree": the verb goes with the count. */
+function ofLogs(k: number, n: number, verb: 'agree' | 'vote'): string {
+  return `${k} of ${plural(n, 'log', 'logs')} ${k === 1 ? `${verb}s` : verb}`;
+}
+
 /** Why a trusted path was trusted, e.g. "2 of 3 logs agree". */
 export function trustedReason(ballot: Ballot, winner: NarHash): string {
   let agree = 0;
@@ -66,14 +71,33 @@ export function trustedReason(ballot: Ballot, winner: NarHash): string {
     if (a.claim.narHash === winner) agree++;
     else (otherwise ??= []).push(a.claim.log);
   }
-  const base = `${agree} of ${plural(ballot.answers.length, 'log', 'logs')} agree`;
+  const base = ofLogs(agree, ballot.answers.length, 'agree');
   // A log outvoted on a path is worth a person's attention: it built other bytes.
   return otherwise === undefined ? base : `${base}; ${otherwise.join(', ')} voted otherwise`;
 }
 
+const MAX_NAMED = 3;
+
+/**
+ * The logs whose answers could have changed an untrusted path's verdict and why they
+ * gave none: every fault, and every copy signed by other keys (a key set up wrong is
+ * the usual cause), grouped by reason: "cache-b, cache-c: connection refused".
+ */
+function named(ballot: Ballot, logs: readonly LogInfo[]): string[] {
+  const byReason = new Map<string, LogName[]>();
+  ballot.answers.forEach((a, i) => {
+    if (a.outcome === 'vote' || (a.outcome === 'miss' && a.kind !== 'other-key')) return;
+    const list = byReason.get(a.reason) ?? [];
+    list.push((logs[i] as LogInfo).name);
+    byReason.set(a.reason, list);
+  });
+  const out = [...byReason].map(([why, names]) => `${names.join(', ')}: ${why}`);
+  return out.length > MAX_NAMED ? [...out.slice(0, MAX_NAMED), '…'] : out;
+}
+
 /**
  * Why a path stayed untrusted when the policy gave no reason, e.g.
- * "only 1 of 3 logs vote sha256:0abcdefg…; 1 disagrees, 1 missing (policy wants more agreement)".
+ * "only 1 of 3 logs votes sha256:0abcdefg…; 1 disagrees, 1 fault (policy wants more agreement); cache-c: connection refused".
  */
 export function untrustedReason(ballot: Ballot, logs: readonly LogInfo[]): string {
   const n = ballot.answers.length;
@@ -90,17 +114,17 @@ export function untrustedReason(ballot: Ballot, logs: readonly LogInfo[]): strin
     if (fault > 0) parts.push(plural(fault, 'fault', 'faults'));
     return parts;
   };
-  const [first, second] = ranked;
-  if (first === undefined) return `none of ${plural(n, 'log', 'logs')} vote; ${others(0).join(', ')}`;
   const tail = (parts: string[]): string => (parts.length > 0 ? `; ${parts.join(', ')}` : '');
+  const why = named(ballot, logs).map((n) => `; ${n}`).join('');
+  const [first, second] = ranked;
+  if (first === undefined) return `${n === 1 ? 'the only log does not vote' : `none of ${n} logs vote`}${tail(others(0))}${why}`;
   if (second !== undefined && second[1] === first[1]) {
     const tied = ranked.filter((g) => g[1] === first[1]).map((g) => abbreviate(g[0]));
     const split = ranked.map((g) => g[1]).join(':');
-    const miss = others(votes.length).join(', ');
-    return `logs split ${split} with no leader (${tied.join(' vs ')})${miss === '' ? '' : `; ${miss}`}`;
+    return `logs split ${split} with no leader (${tied.join(' vs ')})${tail(others(votes.length))}${why}`;
   }
-  if (first[1] === n) return `all ${n} logs vote ${abbreviate(first[0])}, but the policy did not accept it`;
-  return `only ${first[1]} of ${n} logs vote ${abbreviate(first[0])}${tail(others(first[1]))} (policy wants more agreement)`;
+  if (first[1] === n) return `${n === 1 ? 'the only log votes' : `all ${n} logs vote`} ${abbreviate(first[0])}, but the policy did not accept it`;
+  return `only ${ofLogs(first[1], n, 'vote')} ${abbreviate(first[0])}${tail(others(first[1]))} (policy wants more agreement)${why}`;
 }
 
 /** One built-in's call as a decision records it (lua/builtins.ts). */

@@ -34,7 +34,7 @@ describe('config check', () => {
     assert.match(r.stdout, /^ {2}cache-a +binary-cache +weight 1 +http:\/\/127\.0\.0\.1:8081 +cache-a-1:/m);
     assert.match(r.stdout, /^ {2}builder-b +binary-cache +weight 0\.5 /m);
     assert.match(r.stdout, new RegExp(`^ {2}/ +${join(dir, 'policy.lua')}$`, 'm'));
-    assert.match(r.stdout, /^serve: listen 127\.0\.0\.1:37515, mode report$/m);
+    assert.match(r.stdout, /^serve: listen 127\.0\.0\.1:37515, mode report, max-connections 1024$/m);
     assert.ok(r.stdout.includes(`public key ${serveKey.public}`), r.stdout);
     assert.match(r.stdout, /upstreams: http:\/\/127\.0\.0\.1:1 http:\/\/127\.0\.0\.1:2/);
   });
@@ -51,8 +51,8 @@ describe('config check', () => {
     ['an unknown key', 'typo.ini', `${log('cache-a', keyA)}[query]\ntimout = 5\n`, /typo\.ini:\d+ \[query\] timout: unknown key/],
     ['two logs with one key', 'dup.ini', `${log('a', keyA)}${log('b', keyA)}`, /logs "a" and "b" have the same key/],
     ['a policy that does not load', 'badpolicy.ini', `[policy]\nfile = bad.lua\n${log('cache-a', keyA)}`, /bad\.lua:2: /],
-    ['a missing policy file', 'nopolicy.ini', `[policy]\nfile = nowhere.lua\n${log('cache-a', keyA)}`, /\[policy\] file: cannot read .*nowhere\.lua/],
-    ['a signing key that is not one', 'badkey.ini', `${log('cache-a', keyA)}[serve]\nsigning-key = policy.lua\n`, /\[serve\] signing-key: .*policy\.lua/],
+    ['a missing policy file', 'nopolicy.ini', `[policy]\nfile = nowhere.lua\n${log('cache-a', keyA)}`, /nopolicy\.ini:2 \[policy\] file: cannot read .*nowhere\.lua/],
+    ['a signing key that is not one', 'badkey.ini', `${log('cache-a', keyA)}[serve]\nsigning-key = policy.lua\n`, /badkey\.ini:6 \[serve\] signing-key: .*policy\.lua/],
   ] as const) {
     it(`exits 2 on ${desc}, saying where`, async () => {
       await file('bad.lua', 'return function(p, v, l)\n  retrun nil\nend\n');

@@ -1,10 +1,11 @@
 import type { CacheSettings } from '../../src/logs/index.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../src/config/config.ts';
+import { parseConfig, whereIs } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/config/errors.ts';
 import { logsFromNixConf, parseNixConf } from '../../src/config/nixconf.ts';
 import { generateSecretKey } from '../../src/nixfmt/index.ts';
+import { DEFAULT_MAX_CONNECTIONS } from '../../src/server/node.ts';
 
 const keyA = generateSecretKey('cache-a-1').public;
 const keyB = generateSecretKey('cache.nixos.org-1').public;
@@ -69,6 +70,58 @@ describe('config file', () => {
       });
     });
   }
+});
+
+describe('config errors: file, line, section and key, unknown keys first', () => {
+  const fails = (text: string): string => {
+    try {
+      parseConfig(text, '/x/conf.ini');
+    } catch (e) {
+      assert.ok(e instanceof ConfigError, String(e));
+      return e.message;
+    }
+    return assert.fail('accepted');
+  };
+
+  it('a mistyped key is unknown, at its line, with the key it was meant to be — not the real key missing', () => {
+    assert.equal(fails(`[log.a]\nkind = binary-cache\nurll = http://127.0.0.1:8081\nkey = ${keyA}\n`), '/x/conf.ini:3 [log.a] urll: unknown key (did you mean url?)');
+    assert.equal(fails(`[log.a]\nkidn = binary-cache\nurl = http://127.0.0.1:8081\nkey = ${keyA}\n`), '/x/conf.ini:2 [log.a] kidn: unknown key (did you mean kind?)');
+    assert.equal(fails(`${log('a')}[query]\ntimout = 5\n`), '/x/conf.ini:6 [query] timout: unknown key (did you mean timeout?)');
+    assert.equal(fails(`${log('a')}[serve]\nsigningkey = /k\n`), '/x/conf.ini:6 [serve] signingkey: unknown key (did you mean signing-key?)');
+    assert.equal(fails(`${log('a')}[state]\nplace = /x\n`), '/x/conf.ini:6 [state] place: unknown key (this section takes dir)');
+  });
+
+  it('an unknown kind is told as that, before the keys only it would know', () => {
+    assert.equal(fails(`[log.a]\nkind = memory\ntable = good\n`), '/x/conf.ini:2 [log.a] kind: unknown kind "memory" (supported: binary-cache, trustix)');
+    assert.equal(fails(`[log.a]\nurl = http://127.0.0.1:1\ntable = good\n`), '/x/conf.ini:3 [log.a] table: unknown key (this section takes kind, weight, trusted-until, url, key, log-id)');
+  });
+
+  it('a log kind\'s own keys are known from LogKind.keys', () => {
+    assert.match(fails(`${log('a')}weight = 1\nurl2 = x\n`), /:6 \[log\.a\] url2: unknown key \(did you mean url\?\)/);
+  });
+
+  it('the same key twice names the line of the second', () => {
+    assert.equal(fails(`${log('a')}${log('b')}`), '/x/conf.ini:8 [log.b] key: logs "a" and "b" have the same key: they are one builder, not two votes');
+  });
+
+  it('a bad URL names its line', () => {
+    assert.match(fails(log('a', keyA, 'not a url')), /^\/x\/conf\.ini:3 \[log\.a\] url: "not a url" is not a URL$/);
+  });
+
+  it('keeps every key\'s line for errors found later (a policy file that cannot be read)', () => {
+    const c = parseConfig(`${log('a')}[policy]\nfile = p.lua\n[serve]\nsigning-key = k\n`, '/x/conf.ini');
+    assert.deepEqual(whereIs(c, 'policy', 'file'), { section: 'policy', key: 'file', line: 6 });
+    assert.deepEqual(whereIs(c, 'serve', 'signing-key'), { section: 'serve', key: 'signing-key', line: 8 });
+    assert.deepEqual(whereIs(c, 'serve', 'listen'), { section: 'serve', key: 'listen', line: 7 }, 'a key not given: its section');
+  });
+});
+
+describe('[serve] max-connections', () => {
+  it('is read, defaults to serve\'s own default, and must be a whole number > 0', () => {
+    assert.equal(parseConfig(`${log('a')}[serve]\nmax-connections = 64\n`, '/x.ini').serve.maxConnections, 64);
+    assert.equal(parseConfig(log('a'), '/x.ini').serve.maxConnections, DEFAULT_MAX_CONNECTIONS);
+    assert.throws(() => parseConfig(`${log('a')}[serve]\nmax-connections = 0\n`, '/x.ini'), /:6 \[serve\] max-connections: expected a number from 1/);
+  });
 });
 
 describe('nix.conf', () => {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadEd25519 } from '../../src/host/ed25519.ts';
-import { createVerifier } from '../../src/host/verifier.ts';
-import { parsePublicKey } from '../../src/nixfmt/index.ts';
+import { createVerifier, deferredVerifier } from '../../src/host/verifier.ts';
+import { parsePublicKey, verifyOnThreadPool } from '../../src/nixfmt/index.ts';
 
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const key = parsePublicKey(`k-1:${Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64')}`);
@@ -68,5 +68,25 @@ describe('verifier', () => {
     await v.close();
     const fp = Buffer.from('x');
     assert.equal(await v.verify(fp, sign(null, fp, privateKey), key), false);
+  });
+
+  it('deferred: no worker for a few checks; the worker, once started, for all the rest', async () => {
+    let started = 0;
+    const v = deferredVerifier({ first: verifyOnThreadPool, threshold: 3, start: () => (started++, createVerifier()) });
+    try {
+      const fps = Array.from({ length: 6 }, (_, i) => Buffer.from(`1;/nix/store/x-${i};sha256:0;1;`));
+      const sigs = fps.map((fp) => sign(null, fp, privateKey));
+      const bad = Buffer.from(sigs[0]!);
+      bad[1]! ^= 1;
+      assert.deepEqual(await Promise.all([v.verify(fps[0]!, sigs[0]!, key), v.verify(fps[0]!, bad, key), v.verify(fps[1]!, sigs[1]!, other)]), [true, false, false]);
+      assert.equal(v.started, false, 'three checks: no worker');
+      assert.deepEqual(await Promise.all([...fps.map((fp, i) => v.verify(fp, sigs[i]!, key)), v.verify(fps[0]!, bad, key)]), [...fps.map(() => true), false]);
+      assert.equal(v.started, true);
+      assert.equal(started, 1, 'one worker');
+    } finally {
+      await v.close();
+    }
+    const fp = Buffer.from('x');
+    assert.equal(await v.verify(fp, sign(null, fp, privateKey), key), false, 'closed: fails closed');
   });
 });

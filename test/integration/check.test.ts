@@ -181,7 +181,7 @@ describe('check against real caches', { skip }, () => {
 
   it('prints a table and a summary for people', async () => {
     const r = await cli(['check', '--config', await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }]), f.build.paths.app]);
-    assert.match(r.stdout, /^PATH\s+VERDICT\s+AGREE\s+DISAGREE\s+MISSING\s+FAULT\s+REASON/);
+    assert.match(r.stdout, /^PATH\s+VERDICT\s+AGREE\s+OTHER\s+MISSING\s+FAULT\s+REASON/);
     assert.match(r.stdout, /3 trusted, 1 would be rebuilt locally/);
   });
 

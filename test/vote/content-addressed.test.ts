@@ -61,6 +61,6 @@ describe('trustix.content_addressed', () => {
     const d = p.decide({ path: fod.info.path, answers: [{ outcome: 'vote', claim: plain }, missing, missing] });
     p.close();
     assert.equal(d.verdict, 'trusted');
-    assert.equal(d.reason, '1 of 3 logs agree; trusted by name("cache-a") after percentage 66 found no winner');
+    assert.equal(d.reason, '1 of 3 logs agrees; trusted by name("cache-a") after percentage 66 found no winner');
   });
 });

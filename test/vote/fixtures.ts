@@ -21,11 +21,13 @@ export function logs(...names: string[]): LogInfo[] {
   return names.map((name) => ({ name, weight: 1 }));
 }
 
-export type Spec = NarHash | 'miss' | 'fault' | Partial<Claim> & { narHash: NarHash };
+export type Spec = NarHash | 'miss' | 'fault' | 'refused' | 'other-key' | Partial<Claim> & { narHash: NarHash };
 
 export function answer(log: string, spec: Spec, path: StorePath = PATH): Answer {
   if (spec === 'miss') return { outcome: 'miss', kind: 'not-found', reason: 'HTTP 404' };
   if (spec === 'fault') return { outcome: 'fault', kind: 'timeout', reason: 'no answer within 5 s' };
+  if (spec === 'refused') return { outcome: 'fault', kind: 'unreachable', reason: 'connection refused' };
+  if (spec === 'other-key') return { outcome: 'miss', kind: 'other-key', reason: `signed by cache-b-1, not by this log's key ${log}-1` };
   const claim = typeof spec === 'string' ? { narHash: spec } : spec;
   return { outcome: 'vote', claim: { log, proof: { kind: 'sample' }, path, narSize: 1234, references: [REF_A], ...claim } };
 }

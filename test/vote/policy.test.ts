@@ -152,6 +152,6 @@ describe('the default policy', () => {
     assert.equal(p.decide(ballot(p.logs, X, X, Y, Y)).verdict, 'untrusted');
     const d = p.decide(ballot(p.logs, X, X, 'miss', 'fault'));
     assert.equal(d.verdict, 'untrusted');
-    assert.equal(d.reason, 'only 2 of 4 logs vote ' + `${X.slice(0, 15)}…; 1 missing, 1 fault (policy wants more agreement)`);
+    assert.equal(d.reason, 'only 2 of 4 logs vote ' + `${X.slice(0, 15)}…; 1 missing, 1 fault (policy wants more agreement); d: no answer within 5 s`);
   });
 });

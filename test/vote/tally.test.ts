@@ -32,17 +32,18 @@ describe('reasons', () => {
   test('trusted', () => {
     assert.equal(trustedReason(ballot(abc, X, X, Y), X), '2 of 3 logs agree; c voted otherwise');
     assert.equal(trustedReason(ballot(abc, X, X, 'miss'), X), '2 of 3 logs agree');
-    assert.equal(trustedReason(ballot(logs('a'), X), X), '1 of 1 log agree');
+    assert.equal(trustedReason(ballot(logs('a'), X), X), '1 of 1 log agrees');
+    assert.equal(trustedReason(ballot(abc, X, 'miss', 'miss'), X), '1 of 3 logs agrees');
   });
   test('one leader without enough agreement', () => {
     assert.equal(untrustedReason(ballot(abc, X, Y, 'miss'), abc).startsWith('logs split 1:1'), true);
     assert.equal(
       untrustedReason(ballot(abc, X, 'miss', 'miss'), abc),
-      `only 1 of 3 logs vote ${short(X)}; 2 missing (policy wants more agreement)`,
+      `only 1 of 3 logs votes ${short(X)}; 2 missing (policy wants more agreement)`,
     );
     assert.equal(
       untrustedReason(ballot(logs('a', 'b', 'c', 'd'), X, X, Y, 'fault'), logs('a', 'b', 'c', 'd')),
-      `only 2 of 4 logs vote ${short(X)}; 1 disagrees, 1 fault (policy wants more agreement)`,
+      `only 2 of 4 logs vote ${short(X)}; 1 disagrees, 1 fault (policy wants more agreement); d: no answer within 5 s`,
     );
   });
   test('a leader with dissent and a miss', () => {
@@ -59,10 +60,39 @@ describe('reasons', () => {
     );
   });
   test('nobody voted', () => {
-    assert.equal(untrustedReason(ballot(abc, 'miss', 'fault', 'miss'), abc), 'none of 3 logs vote; 2 missing, 1 fault');
+    assert.equal(untrustedReason(ballot(abc, 'miss', 'fault', 'miss'), abc), 'none of 3 logs vote; 2 missing, 1 fault; b: no answer within 5 s');
   });
   test('everyone agreed but the policy said no', () => {
     assert.equal(untrustedReason(ballot(abc, X, X, X), abc), `all 3 logs vote ${short(X)}, but the policy did not accept it`);
+  });
+  test('one log: singular words', () => {
+    const a = logs('a');
+    assert.equal(untrustedReason(ballot(a, X), a), `the only log votes ${short(X)}, but the policy did not accept it`);
+    assert.equal(untrustedReason(ballot(a, 'miss'), a), 'the only log does not vote; 1 missing');
+    assert.equal(untrustedReason(ballot(a, 'refused'), a), 'the only log does not vote; 1 fault; a: connection refused');
+  });
+  test('an untrusted path names the logs that faulted, grouped by reason', () => {
+    assert.equal(
+      untrustedReason(ballot(abc, X, 'refused', 'refused'), abc),
+      `only 1 of 3 logs votes ${short(X)}; 2 faults (policy wants more agreement); b, c: connection refused`,
+    );
+    assert.equal(
+      untrustedReason(ballot(abc, 'refused', 'refused', 'refused'), abc),
+      'none of 3 logs vote; 3 faults; a, b, c: connection refused',
+    );
+    assert.equal(
+      untrustedReason(ballot(abc, X, Y, 'fault'), abc),
+      `logs split 1:1 with no leader (${short(X)} vs ${short(Y)}); 1 fault; c: no answer within 5 s`,
+    );
+  });
+  test('an untrusted path names a log whose copy is signed by another key', () => {
+    assert.equal(
+      untrustedReason(ballot(abc, 'other-key', X, 'miss'), abc),
+      `only 1 of 3 logs votes ${short(X)}; 2 missing (policy wants more agreement); a: signed by cache-b-1, not by this log's key a-1`,
+    );
+  });
+  test('a trusted path keeps its reason short: the faults did not change it', () => {
+    assert.equal(trustedReason(ballot(abc, X, X, 'refused'), X), '2 of 3 logs agree');
   });
 });
 
