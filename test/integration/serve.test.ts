@@ -4,7 +4,8 @@
  * serve runs in this process (main() with a test CliIO); Nix runs as itself.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { forget } from '../../src/demo/caches.ts';
@@ -39,6 +40,22 @@ describe('serve as the substituter of real Nix', { skip }, () => {
     assert.ok(fetched(run, f.build.paths.libfoo), run.stderr);
     assert.match(await readFile(f.build.paths.contested, 'utf8'), /^honest /);
     assert.doesNotMatch(run.stderr, /hash mismatch|not signed|does not have a valid signature/);
+  });
+
+  it('answers a named policy under /policy/<name>/ with its own verdicts over the same logs', async () => {
+    await clean();
+    const strict = join(f.dir, 'all-agree.lua');
+    await writeFile(strict, 'return function(path, votes, logs)\n  return trustix.percentage(votes, logs, 100)\nend\n');
+    const s = await serve([{ name: 'a' }, { name: 'b' }, { name: 'c' }], `[policy.all-agree]\nfile = ${strict}\n`);
+    const named = await nixBuildVia(f, { ...s, url: `${s.url}/policy/all-agree` }, 'contested');
+    assert.equal(named.exitCode, 0, named.stderr);
+    assert.ok(built(named, f.build.paths.contested), `c dissents, so all-agree leaves contested to a local build:\n${named.stderr}`);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /);
+    await clean();
+    const root = await nixBuildVia(f, s, 'contested');
+    assert.equal(root.exitCode, 0, root.stderr);
+    assert.ok(fetched(root, f.build.paths.contested), `the default policy at the root trusts 2 of 3:\n${root.stderr}`);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^honest /);
   });
 
   it('builds locally what fails the policy, and still substitutes the trusted path that depends on it', async () => {
