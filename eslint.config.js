@@ -5,7 +5,8 @@
 import tseslint from 'typescript-eslint';
 
 const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:http', 'node:net', 'node:os', 'node:timers', 'node:timers/promises', 'node:perf_hooks', 'node:worker_threads', 'undici', 'execa'];
-const ioPaths = io.map((name) => ({ name, message: 'I/O lives in host/, cli/ and server/node.ts; pass it in through Ops.' }));
+const sqlite = { name: 'better-sqlite3', message: 'only src/journal/ imports the SQLite driver; use the journal' };
+const ioPaths = [...io.map((name) => ({ name, message: 'I/O lives in host/, cli/ and server/node.ts; pass it in through Ops.' })), sqlite];
 
 /** Folders a core may not import, as import patterns relative to src/<folder>/. */
 const layer = (...forbidden) => forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`]);
@@ -36,6 +37,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['src/cli/**', 'src/host/**', 'src/demo/**', 'src/index.ts'], rules: { 'no-restricted-imports': ['error', { paths: [sqlite] }] } },
   { files: cores, ignores: ['src/server/node.ts'], rules: { ...noClocks, ...importRules([]) } },
   { files: ['src/nixfmt/**'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*'], message: 'nixfmt imports nothing from src/' }] }] } },
   { files: ['src/merkle/**'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['../*'], message: 'merkle imports nothing from src/' }] }] } },
@@ -43,9 +45,10 @@ export default tseslint.config(
   { files: ['src/claims.ts'], rules: { 'no-restricted-imports': ['error', { paths: ioPaths, patterns: [{ group: ['./*', '!./nixfmt'], message: 'claims imports only nixfmt' }] }] } },
   { files: ['src/vote/**'], rules: importRules(['logs', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'vote is pure: it imports claims and nixfmt only') },
   { files: ['src/logs/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host', 'config', 'journal'], 'a log kind yields claims; it knows nothing of votes, engine, server or cli') },
-  { files: ['src/engine/**'], rules: importRules(['server', 'cli', 'host', 'config', 'journal'], 'the engine never imports server, cli, host or config') },
+  { files: ['src/engine/**'], rules: importRules(['server', 'cli', 'host', 'config', 'journal'], 'the engine never imports server, cli, host, config or journal') },
+  { files: ['src/journal/**'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: layer('server', 'cli', 'host', 'config'), message: 'the journal sits beside the engine: it imports claims, nixfmt, logs and engine types only' }] }] } },
   { files: ['src/config/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host'], 'config reads files\' text; it imports logs (for the kinds) and nixfmt only') },
   { files: ['src/server/**'], ignores: ['src/server/node.ts'], rules: importRules(['cli', 'host', 'config'], 'the server gets its parts from cli; it never imports cli, host or config') },
-  { files: ['src/server/node.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: layer('cli', 'host', 'config'), message: 'the Node adapter adapts the handler only' }] }] } },
+  { files: ['src/server/node.ts'], rules: { 'no-restricted-imports': ['error', { paths: [sqlite], patterns: [{ group: layer('cli', 'host', 'config'), message: 'the Node adapter adapts the handler only' }] }] } },
   { files: ['test/**', 'bench/**', 'src/demo/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

@@ -32,6 +32,8 @@ export type Provenance =
   | { readonly kind: 'narinfo-signature'; readonly keyName: string; readonly fingerprint: string; readonly sig: string }
   | { readonly kind: 'content-address'; readonly ca: string }
   | { readonly kind: 'trustix'; readonly logId: string; readonly proof: TrustixProof }
+  /** This machine's own build of the path, as the journal recorded it (kind = local). */
+  | { readonly kind: 'local-build'; readonly builtAt: number }
   | { readonly kind: 'sample' };
 
 /** A Trustix claim's evidence as the log served it (texts, so it can be stored as it is). */
@@ -89,7 +91,10 @@ export type FaultKind =
   | 'bad-signature'
   /** A CA line that does not recompute to the path: a lie, not a miss. */
   | 'bad-content-address'
+  /** The log's key signed two different fingerprints for one path: evidence in the journal. */
   | 'equivocation'
+  /** A claim first seen after the log's `trusted-until`: its key is no longer trusted for new claims. */
+  | 'key-expired'
   | 'rollback'
   | 'inconsistent-head'
   | 'bad-head-signature'

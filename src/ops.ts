@@ -1,3 +1,5 @@
+import type { PathInfo } from './nixfmt/index.ts';
+
 /**
  * The effects a core may use. Cores (logs, engine, server) receive an Ops and never
  * touch fetch, node:fs, process, timers or clocks themselves; host/ implements it for real
@@ -107,4 +109,6 @@ export interface NixOps {
   instantiate(file: string, attrs: readonly string[], signal: AbortSignal): Promise<string[]>;
   /** Evaluates an installable (`.#foo`, `nixpkgs#hello`) to its .drv path. */
   installableDerivation(installable: string, signal: AbortSignal): Promise<string[]>;
+  /** The local store's facts about valid paths (`nix path-info --json`); invalid ones are left out. */
+  pathInfo(paths: readonly string[], signal: AbortSignal): Promise<PathInfo[]>;
 }

@@ -85,7 +85,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   try {
     const { loadConfig, setup } = await import('./setup.ts');
     const config = loadConfig(io, values.config);
-    s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress.onEvent, verifyOnWorker: true, startSmall: true });
+    s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress.onEvent, verifyOnWorker: true, startSmall: true, journal: 'check' });
     mark('config, policies, logs and engine set up');
   } catch (e) {
     nixRun.abort();

@@ -21,6 +21,13 @@ Commands
   keygen NAME --secret FILE --public FILE
                           make serve's signing key pair
   config check FILE       load a config and its policies as serve would; query nothing
+  post-build-hook --drain compare the local builds Nix's post-build hook queued
+                          with the logs, and record how each compared
+  why PATH                the story of one path: every log's answer, the
+                          decisions, local rebuilds, evidence
+  report                  local builds vs the vote, each log's record; with
+                          --closure TARGET, how much of it two keys confirm
+  evidence                proof of equivocation the journal keeps
   demo                    build three local caches (one lying) with real Nix and run check
   help [COMMAND]          show help for COMMAND
 
@@ -39,6 +46,10 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   keygen: lazy(() => import('./keygen.ts'), (m) => ({ run: m.runKeygen, help: m.KEYGEN_HELP })),
   config: lazy(() => import('./config.ts'), (m) => ({ run: m.runConfig, help: m.CONFIG_HELP })),
   demo: lazy(() => import('./demo.ts'), (m) => ({ run: m.runDemo, help: m.DEMO_HELP })),
+  'post-build-hook': lazy(() => import('./hook.ts'), (m) => ({ run: m.runHook, help: m.HOOK_HELP })),
+  why: lazy(() => import('./why.ts'), (m) => ({ run: m.runWhy, help: m.WHY_HELP })),
+  report: lazy(() => import('./report.ts'), (m) => ({ run: m.runReport, help: m.REPORT_HELP })),
+  evidence: lazy(() => import('./evidence.ts'), (m) => ({ run: m.runEvidence, help: m.EVIDENCE_HELP })),
 };
 
 /** Runs one command line; resolves to the exit status. `serve` returns once io.signal aborts. */

@@ -12,6 +12,7 @@ import { createOffers, type OfferMade, type ServeObserver } from '../server/offe
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
 import { governMemory } from '../host/memory.ts';
+import { startDrains } from './serve-drain.ts';
 import { loadConfig, setup } from './setup.ts';
 
 /** serve's resident memory target (bench/serve-memory.ts): a full collection runs past it. */
@@ -46,7 +47,10 @@ Options
                        connections are closed first
   -h, --help           show this help
 
-Each decision is logged to stderr as one JSON line. SIGTERM or SIGINT stops the
+Each decision is logged to stderr as one JSON line, and recorded in the journal
+under [state] dir (see trustix-vote why, report). Every [state] drain-every
+seconds (default 60) serve also drains the post-build hook's queue of local
+builds, comparing each with the logs (as trustix-vote post-build-hook --drain). SIGTERM or SIGINT stops the
 server cleanly. Exit status: 0 after a clean stop, 2 on usage or configuration errors.
 `;
 
@@ -91,9 +95,11 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       metrics.decided(verdict, made.ms / 1000, d?.faults.map((f) => f.log) ?? []);
       if (made.wouldReject && d !== undefined) report.add(d);
       s.ops.log({ kind: 'decision', fields: { ...decisionFields(made), mode: config.serve.mode, served: made.narinfo !== undefined } });
+      // Queued only: the journal writes on its own timer, after Nix has its answer.
+      s.journal?.offered(made);
     },
   };
-  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer });
+  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer, journal: 'serve' });
   const offers = createOffers({
     engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),
@@ -106,9 +112,11 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const named = s.policies.filter((p) => p.name !== '').map((p) => `${server.url}/policy/${p.name}`);
   io.stderr(`trustix-vote serve: listening on ${server.url}${'fd' in where ? ` (socket fd ${where.fd} from systemd)` : ''} (${config.logs.length} logs, mode ${config.serve.mode}, key ${key.publicKey.text})\n`);
   if (named.length > 0) io.stderr(`trustix-vote serve: named policies at ${named.join(', ')}\n`);
+  const drains = startDrains(io, s, lines.write);
   await stopped(io.signal, idleExit, server);
   await server.close();
   memory.stop();
+  await drains.stop();
   await s.close();
   lines.flush();
   io.stderr('trustix-vote serve: stopped\n');

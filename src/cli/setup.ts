@@ -2,16 +2,20 @@
  * What `check` and `serve` share: the configuration (a file, or the machine's
  * nix.conf), the policy (loaded and checked before any query), the logs and the engine.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { parseConfig, whereIs, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, type Config, type PolicyConfig } from '../config/config.ts';
+import { parseConfig, whereIs, DEFAULT_QUERY, DEFAULT_SERVE, DEFAULT_STATE_DIR, DEFAULT_JOURNAL, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { logsFromNixConf, parseNixConf, settingsFromNixJson } from '../config/nixconf.ts';
 import { createEngine, type Engine, type NamedPolicy } from '../engine/engine.ts';
-import type { Observer } from '../engine/observer.ts';
+import { tee, type Observer } from '../engine/observer.ts';
 import { nixEffectiveSettings } from '../host/nix.ts';
 import { createHostOps, type HostOps } from '../host/ops.ts';
 import { createFileState } from '../host/state.ts';
+import { createGate } from '../journal/gate.ts';
+import type { Journal } from '../journal/journal.ts';
+import type { Source } from '../journal/rows.ts';
 import { createSources, LOG_KINDS, type LogSource, type Registry } from '../logs/index.ts';
 import type { LogEvent } from '../ops.ts';
 import { defaultPolicy } from '../vote/default-policy.ts';
@@ -24,8 +28,12 @@ export interface Setup {
   readonly logs: readonly LogSource[];
   readonly engine: Engine;
   readonly ops: HostOps;
+  /** Undefined when not asked for, switched off, or not writable (said once on stderr). */
+  readonly journal: Journal | undefined;
   close(): Promise<void>;
 }
+
+export const JOURNAL_FILE = 'journal.sqlite';
 
 export function loadConfig(io: CliIO, configFile: string | undefined, registry: Registry = LOG_KINDS): Config {
   if (configFile !== undefined) {
@@ -64,7 +72,7 @@ function configFromNixConf(io: CliIO): Config {
     throw new ConfigError(where, { key: 'substituters' },
       'no substituter with a matching trusted-public-keys entry; write a config file and pass --config');
   }
-  return { file: where, policies: [{ name: '' }], stateDir: DEFAULT_STATE_DIR, query: DEFAULT_QUERY, logs, serve: DEFAULT_SERVE };
+  return { file: where, policies: [{ name: '' }], stateDir: DEFAULT_STATE_DIR, journal: DEFAULT_JOURNAL, query: DEFAULT_QUERY, logs, serve: DEFAULT_SERVE };
 }
 
 export interface SetupOptions {
@@ -77,6 +85,8 @@ export interface SetupOptions {
   readonly startSmall?: boolean;
   readonly observer?: Observer;
   readonly registry?: Registry;
+  /** Record in the journal under [state] dir, as this source. */
+  readonly journal?: Source;
 }
 
 /**
@@ -106,16 +116,54 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
   const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, startSmall: opts.startSmall === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
-  const ctx = { ops, verify: ops.verify, timeoutMs: config.query.timeoutMs, state: createFileState(config.stateDir) };
+  const journal = opts.journal === undefined ? undefined : await openJournalFor(io, config, opts.journal, opts.onEvent);
+  const ctx = {
+    ops, verify: ops.verify, timeoutMs: config.query.timeoutMs, state: createFileState(config.stateDir),
+    ...(journal !== undefined && { localBuilds: { latest: (hp: string) => journal.latestBuild(hp) } }),
+  };
   const logs = createSources(config.logs, ctx, limits, opts.registry);
-  const engine = createEngine({ logs, ops, ...(opts.observer && { observer: opts.observer }) });
+  const observers: Observer[] = [];
+  if (opts.observer !== undefined) observers.push(opts.observer);
+  if (journal !== undefined) observers.push(journal);
+  const observer = observers.length === 1 ? observers[0] : observers.length > 1
+    ? tee(observers, (e) => opts.onEvent?.({ kind: 'warn', message: `observer failed: ${e instanceof Error ? e.message : String(e)}` }))
+    : undefined;
+  const gate = createGate(config.logs, journal);
+  const engine = createEngine({ logs, ops, ...(observer && { observer }), ...(gate && { gate }) });
   return {
-    config, policies, logs, engine, ops,
+    config, policies, logs, engine, ops, journal,
     async close() {
       for (const p of policies) p.policy.close();
+      journal?.close();
       await ops.close();
     },
   };
+}
+
+/** The journal, or undefined after saying once why not: nothing is recorded, everything else goes on. */
+async function openJournalFor(io: CliIO, config: Config, source: Source, onEvent: ((e: LogEvent) => void) | undefined): Promise<Journal | undefined> {
+  if (!config.journal.enabled) return undefined;
+  // check records into a state directory serve or a drain made; it never creates one
+  // (a casual check, in nix.conf mode say, leaves no /var/lib/trustix-vote behind).
+  if (source === 'check' && !existsSync(config.stateDir)) return undefined;
+  const warn = (message: string) => (onEvent ? onEvent({ kind: 'warn', message }) : io.stderr(`trustix-vote: ${message}\n`));
+  try {
+    // Loaded only here: SQLite is no part of a check that records nothing.
+    const { openJournal } = await import('../journal/journal.ts');
+    return openJournal({
+      file: join(config.stateDir, JOURNAL_FILE), logs: config.logs, source, keepDays: config.journal.keepDays,
+      // serve never waits long for another writer: its rows stay queued for the next try.
+      busyMs: source === 'serve' ? 20 : 5000,
+      warn,
+      alarm: (message) => {
+        io.stderr(`\n*** trustix-vote: ${message} ***\n\n`);
+        onEvent?.({ kind: 'warn', message });
+      },
+    });
+  } catch (e) {
+    warn(`${e instanceof Error ? e.message : String(e)}; going on without a journal (nothing is recorded)`);
+    return undefined;
+  }
 }
 
 /**

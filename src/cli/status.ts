@@ -17,6 +17,8 @@ export function exitStatusOf(e: unknown): { status: number; message: string } {
       return { status: 2, message };
     case 'NIX_COMMAND':
       return { status: 3, message };
+    case 'JOURNAL':
+      return { status: 4, message };
     default:
       return { status: 70, message: `internal error: ${e instanceof Error ? (e.stack ?? message) : message}` };
   }

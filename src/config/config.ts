@@ -6,7 +6,10 @@
  *   [policy.strict]              ; a named policy, served under /policy/strict/
  *   file = ./strict.lua
  *   [state]
- *   dir = /var/lib/trustix-vote  ; what must survive a restart
+ *   dir = /var/lib/trustix-vote  ; what must survive a restart: the journal, the build queue
+ *   keep-days = 90               ; journal rows older than this are pruned (evidence never is)
+ *   journal = on                 ; off: record nothing (no why/report/evidence, no kind = local)
+ *   drain-every = 60             ; seconds between serve's runs over the build queue (0: never)
  *   [query]
  *   timeout = 5                  ; seconds per request
  *   deadline = 60                ; seconds per run
@@ -15,6 +18,7 @@
  *   url = http://127.0.0.1:8081
  *   key = cache-a-1:BASE64=
  *   weight = 1                   ; optional
+ *   trusted-until = 2026-10-01T00:00:00Z  ; optional: only claims first seen before count
  *
  * Every key is checked; an unknown one is an error, so a typo never silently
  * weakens a policy. Every error names the file, line, section and key.
@@ -53,11 +57,20 @@ export interface ServeConfig {
   readonly maxConnections: number;
 }
 
+/** `[state]`'s journal keys. */
+export interface JournalConfig {
+  readonly enabled: boolean;
+  readonly keepDays: number;
+  /** Milliseconds between serve's drains of the build queue; 0 never. */
+  readonly drainEveryMs: number;
+}
+
 export interface Config {
   readonly file: string;
   /** The default policy first, then the named ones in file order. */
   readonly policies: readonly PolicyConfig[];
   readonly stateDir: string;
+  readonly journal: JournalConfig;
   readonly query: QueryConfig;
   readonly logs: readonly LogConfig[];
   readonly serve: ServeConfig;
@@ -76,6 +89,7 @@ export function whereIs(config: Config, section: string, key: string): { section
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/trustix-vote';
+export const DEFAULT_JOURNAL: JournalConfig = { enabled: true, keepDays: 90, drainEveryMs: 60_000 };
 export const DEFAULT_QUERY: QueryConfig = { timeoutMs: 5_000, deadlineMs: 60_000, concurrency: 128, perLog: 32, retries: 2 };
 export const DEFAULT_SERVE: ServeConfig = {
   listen: '127.0.0.1:37515',
@@ -110,6 +124,11 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
   for (const s of sections.filter((x) => x.name.startsWith('policy.'))) policies.push(policyOf(file, checkName(file, s, 'policy.'), s, base));
   const st = new Reader(file, get('state'), SECTION_KEYS.state);
   const stateDir = st.optional('dir', (v) => resolve(base, v)) ?? DEFAULT_STATE_DIR;
+  const journal: JournalConfig = {
+    enabled: st.optional('journal', onOff) ?? DEFAULT_JOURNAL.enabled,
+    keepDays: st.number('keep-days', DEFAULT_JOURNAL.keepDays, 1, 36_500),
+    drainEveryMs: st.number('drain-every', DEFAULT_JOURNAL.drainEveryMs / 1000, 0, 86_400) * 1000,
+  };
   st.done();
   const q = new Reader(file, get('query'), SECTION_KEYS.query);
   const query: QueryConfig = {
@@ -131,6 +150,7 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
     file,
     policies,
     stateDir,
+    journal,
     query,
     logs,
     serve,
@@ -196,6 +216,12 @@ function parseLog(file: string, s: IniSection, registry: Registry): LogConfig {
   const own = kind.parse(r);
   r.done();
   return { name, kind: kindName, weight, ...(trustedUntil !== undefined && { trustedUntil }), ...own };
+}
+
+function onOff(v: string): boolean {
+  if (v === 'on' || v === 'true') return true;
+  if (v === 'off' || v === 'false') return false;
+  throw new Error(`expected "on" or "off", got "${v}"`);
 }
 
 function parseServe(file: string, s: IniSection | undefined, base: string): ServeConfig {

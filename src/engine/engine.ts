@@ -12,6 +12,7 @@ import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
 import type { Policy } from '../vote/policy.ts';
 import type { Decision } from '../vote/types.ts';
+import { gated, type AnswerGate } from './gate.ts';
 import type { Observer } from './observer.ts';
 import { againstChosen, choosePath } from './path.ts';
 
@@ -44,15 +45,17 @@ export interface Engine {
   decideAll(roots: readonly StorePath[], opts: { walk: boolean; signal: AbortSignal; policy: NamedPolicy; maxPaths?: number }): Promise<Decision[]>;
 }
 
-export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; observer?: Observer }): Engine {
-  const { logs, ops, observer } = opts;
+export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; observer?: Observer; gate?: AnswerGate }): Engine {
+  const { logs, ops, observer, gate } = opts;
   const byHashPart = logs.flatMap((l, i) => (l.addressing === 'hash-part' ? [i] : []));
   const byPath = logs.flatMap((l, i) => (l.addressing === 'store-path' ? [i] : []));
 
   async function ask(i: number, q: Question, signal: AbortSignal, onVote?: OnVote): Promise<Answer> {
     const log = logs[i] as LogSource;
-    const answer = await log.query(q, signal);
-    observer?.answered?.(log.name, q, answer);
+    const raw = await log.query(q, signal);
+    // The observer sees what the log said (a journal keeps it as evidence); the ballot what the gate lets count.
+    observer?.answered?.(log.name, q, raw);
+    const answer = gated(gate, log.name, q, raw);
     if (onVote !== undefined && answer.outcome === 'vote') onVote(answer.claim);
     return answer;
   }

@@ -3,7 +3,7 @@
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { knownOutputPaths, parseDerivationShowJson } from '../nixfmt/index.ts';
+import { knownOutputPaths, parseDerivationShowJson, parsePathInfoJson } from '../nixfmt/index.ts';
 import type { NixOps } from '../ops.ts';
 
 export class NixCommandError extends Error {
@@ -120,6 +120,20 @@ export function createNixOps(storeDir = '/nix/store', env?: Env): NixOps {
     },
     async installableDerivation(installable, signal) {
       return lines(await run('nix', [...NIX_FLAGS, 'path-info', '--derivation', installable], signal, env));
+    },
+    async pathInfo(paths, signal) {
+      // Only valid paths: Nix asks its substituters about the others (here, possibly serve itself).
+      const valid = [...(await this.validPaths(paths, signal))];
+      const out = [];
+      for (let i = 0; i < valid.length; i += CHUNK) {
+        const json = await run('nix', [...NIX_FLAGS, 'path-info', '--json', ...valid.slice(i, i + CHUNK)], signal, env);
+        try {
+          out.push(...parsePathInfoJson(json, storeDir));
+        } catch (e) {
+          throw new NixCommandError(`nix path-info --json: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        }
+      }
+      return out;
     },
   };
 }

@@ -5,6 +5,7 @@
 import { binaryCache } from './cache/kind.ts';
 import { withLimits } from './limits.ts';
 import { trustixLog } from './trustix/kind.ts';
+import { localBuilds } from './local/kind.ts';
 import type { LogConfig, LogContext, LogKind, LogSource, QueryLimits } from './types.ts';
 
 export type Registry = ReadonlyMap<string, LogKind>;
@@ -15,6 +16,7 @@ export const register = <S>(k: LogKind<S>): LogKind => k as unknown as LogKind;
 export const LOG_KINDS: Registry = new Map([
   register(binaryCache),
   register(trustixLog),
+  register(localBuilds),
 ].map((k) => [k.kind, k]));
 
 /** Every configured log as a LogSource with the shared limits, in configured order. */

@@ -6,7 +6,7 @@
  * kind and a one-line reason, and a fault never counts as agreement.
  */
 import type { Answer, LogName, Question } from '../claims.ts';
-import type { Ed25519Verify } from '../nixfmt/index.ts';
+import type { Ed25519Verify, HashPart, PathFacts } from '../nixfmt/index.ts';
 import type { Ops, StateStore } from '../ops.ts';
 
 export interface LogSource {
@@ -53,7 +53,10 @@ export interface LogBase {
   readonly name: LogName;
   readonly kind: string;
   readonly weight: number;
-  /** `trusted-until`: only claims first seen before this instant (ms since the epoch) count. */
+  /**
+   * `trusted-until`, milliseconds since the epoch: claims first seen after it do not
+   * count (a key retired, or about to be); the journal remembers when each was first seen.
+   */
   readonly trustedUntil?: number;
 }
 
@@ -75,6 +78,20 @@ export interface LogContext {
   readonly timeoutMs: number;
   readonly verify: Ed25519Verify;
   readonly state: StateStore;
+  /** This machine's recorded builds (the journal's), for `kind = local`; absent without a journal. */
+  readonly localBuilds?: LocalBuilds;
+}
+
+/** A path as this machine built it, from the post-build hook's queue, compared and recorded. */
+export interface LocalBuild extends PathFacts {
+  /** When the build was recorded, milliseconds since the epoch. */
+  readonly builtAt: number;
+}
+
+/** Where `kind = local` finds this machine's builds; the journal implements it. */
+export interface LocalBuilds {
+  /** The latest recorded build of the path with this hash part, if any. */
+  latest(hashPart: HashPart): LocalBuild | undefined;
 }
 
 export interface LogKind<S = unknown> {
