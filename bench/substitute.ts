@@ -145,7 +145,7 @@ try {
   const servePub = await keygen(cli, `tvbench-serve-${salt}-1`, serveSec, join(dir, 'serve.pub'));
   const config = join(dir, 'bench.ini');
   await writeFile(config, [
-    `[serve]\nsigning-key = ${serveSec}\n`,
+    `[serve]\nsigning-key = ${serveSec}\n[state]\ndir = ${join(dir, 'state')}\njournal = ${process.env['JOURNAL'] ?? 'on'}\n`,
     ...caches.map((cache, i) => `[log.c${i + 1}]\nkind = binary-cache\nurl = ${statics[i]!.url}\nkey = ${cache.publicKey}\n`),
   ].join('\n'));
 

@@ -1,4 +1,4 @@
-import type { PathInfo } from './nixfmt/index.ts';
+import type { PathInfo, StorePath } from './nixfmt/index.ts';
 
 /**
  * The effects a core may use. Cores (logs, engine, server) receive an Ops and never
@@ -109,6 +109,8 @@ export interface NixOps {
   instantiate(file: string, attrs: readonly string[], signal: AbortSignal): Promise<string[]>;
   /** Evaluates an installable (`.#foo`, `nixpkgs#hello`) to its .drv path. */
   installableDerivation(installable: string, signal: AbortSignal): Promise<string[]>;
+  /** The known output paths of each of these .drv files (not of their inputs), by .drv path. */
+  outputsOf(drvs: readonly string[], signal: AbortSignal): Promise<Map<string, StorePath[]>>;
   /** The local store's facts about valid paths (`nix path-info --json`); invalid ones are left out. */
   pathInfo(paths: readonly string[], signal: AbortSignal): Promise<PathInfo[]>;
 }

@@ -21,7 +21,7 @@ export interface DrainOptions {
   readonly policy: NamedPolicy;
   readonly logs: readonly LogSource[];
   readonly journal: Journal;
-  readonly nix: Pick<NixOps, 'pathInfo'>;
+  readonly nix: Pick<NixOps, 'pathInfo' | 'outputsOf'>;
   readonly ops: Pick<Ops, 'deadline'>;
   readonly spoolDir: string;
   readonly signal: AbortSignal;
@@ -68,7 +68,7 @@ export async function drain(o: DrainOptions): Promise<DrainResult> {
   let gone = 0;
   const size = o.batch ?? 100;
   for (let i = 0; i < read.entries.length && !o.signal.aborted; i += size) {
-    const batch = read.entries.slice(i, i + size);
+    const batch = await withOutputs(o, read.entries.slice(i, i + size));
     const infos = new Map((await o.nix.pathInfo([...new Set(batch.flatMap((e) => e.outs))], o.signal)).map((p) => [p.path, p]));
     const limit = pLimit(o.concurrency);
     const results = await Promise.all(batch.map((e) => limit(() => compareEntry(o, e, infos))));
@@ -84,6 +84,15 @@ export async function drain(o: DrainOptions): Promise<DrainResult> {
     await removeQueued(o.spoolDir, batch.filter((_, j) => !results[j]?.keep).map((e) => e.name));
   }
   return { recorded, corrupt, kept, gone, more: read.more };
+}
+
+/** Entries queued without output paths (Nix 2.8.0) get their derivation's outputs. */
+async function withOutputs(o: DrainOptions, entries: readonly SpoolEntry[]): Promise<SpoolEntry[]> {
+  const drvs = entries.flatMap((e) => (e.outs.length === 0 && e.drv !== undefined ? [e.drv] : []));
+  if (drvs.length === 0) return [...entries];
+  const valid = await o.nix.pathInfo(drvs, o.signal);
+  const outs = await o.nix.outputsOf(valid.map((v) => v.path), o.signal);
+  return entries.map((e) => (e.outs.length === 0 && e.drv !== undefined ? { ...e, outs: outs.get(e.drv) ?? [] } : e));
 }
 
 async function compareEntry(o: DrainOptions, e: SpoolEntry, infos: ReadonlyMap<string, PathInfo>): Promise<{ rows: BuildRow[]; keep: boolean; gone: number }> {

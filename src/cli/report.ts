@@ -80,9 +80,10 @@ export function summaryText(s: Summary): string {
   const b = s.builds;
   const r = b.rejected;
   const out = [s.since === null ? 'Everything the journal keeps' : `Since ${s.since}`, ''];
-  out.push(`Local builds: ${b.total} (${b.reproduced} reproduced, ${b.diverged} diverged, ${b.firstBuild} first builds)`);
-  out.push(`  you rebuilt ${r.total} path(s) the vote rejected: ${r.reproduced} reproduced the majority, ${r.diverged} diverged${r.firstBuild > 0 ? `, ${r.firstBuild} no log had` : ''}${b.divergedPaths.length > 0 ? ' (listed)' : ''}`);
-  for (const d of b.divergedPaths) out.push(`    diverged ${d.path}`, `      ${d.reason} (${d.checked})`);
+  out.push(`Local builds: ${b.total} (${b.reproduced} reproduced, ${b.diverged} diverged, ${b.firstBuild} first build(s))`);
+  out.push(`  you rebuilt ${r.total} path(s) the vote rejected: ${r.reproduced} reproduced the majority, ${r.diverged} diverged${r.firstBuild > 0 ? `, ${r.firstBuild} no log had` : ''}`);
+  if (b.divergedPaths.length > 0) out.push(`  diverged (${b.divergedPaths.length}):`);
+  for (const d of b.divergedPaths) out.push(`    ${d.path}`, `      ${d.reason} (${d.checked})`);
   out.push('', `Decisions: ${s.decisions.total} (${s.decisions.trusted} trusted, ${s.decisions.untrusted} untrusted)`);
   if (s.logs.length > 0) {
     const w = Math.max(3, ...s.logs.map((l) => l.log.length));

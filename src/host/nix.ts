@@ -3,7 +3,7 @@
  * `nix derivation show` is tried first and `nix show-derivation` is the fallback.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { knownOutputPaths, parseDerivationShowJson, parsePathInfoJson } from '../nixfmt/index.ts';
+import { knownOutputPaths, parseDerivationShowJson, parsePathInfoJson, type DerivationInfo, type StorePath } from '../nixfmt/index.ts';
 import type { NixOps } from '../ops.ts';
 
 export class NixCommandError extends Error {
@@ -87,6 +87,23 @@ async function chunked(paths: readonly string[], f: (chunk: string[]) => Promise
   return out;
 }
 
+/** `nix derivation show` (or, before Nix 2.15, `nix show-derivation`) of these .drv files. */
+async function showDerivations(drvs: readonly string[], recursive: boolean, signal: AbortSignal, env: Env | undefined, storeDir: string): Promise<DerivationInfo[]> {
+  const args = [...(recursive ? ['-r'] : []), ...drvs];
+  let json: string;
+  try {
+    json = await run('nix', [...NIX_FLAGS, 'derivation', 'show', ...args], signal, env);
+  } catch {
+    json = await run('nix', [...NIX_FLAGS, 'show-derivation', ...args], signal, env);
+  }
+  try {
+    return parseDerivationShowJson(json, storeDir);
+  } catch (e) {
+    // A shape this version does not know is said, never guessed at (exit 3 like any Nix failure).
+    throw new NixCommandError(`nix derivation show: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
 export function createNixOps(storeDir = '/nix/store', env?: Env): NixOps {
   return {
     storeDir,
@@ -102,18 +119,13 @@ export function createNixOps(storeDir = '/nix/store', env?: Env): NixOps {
     },
     async derivationOutputs(drvs, signal) {
       if (drvs.length === 0) return [];
-      let json: string;
-      try {
-        json = await run('nix', [...NIX_FLAGS, 'derivation', 'show', '-r', ...drvs], signal, env);
-      } catch {
-        json = await run('nix', [...NIX_FLAGS, 'show-derivation', '-r', ...drvs], signal, env);
-      }
-      try {
-        return knownOutputPaths(parseDerivationShowJson(json, storeDir));
-      } catch (e) {
-        // A shape this version does not know is said, never guessed at (exit 3 like any Nix failure).
-        throw new NixCommandError(`nix derivation show: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-      }
+      return knownOutputPaths(await showDerivations(drvs, true, signal, env, storeDir));
+    },
+    async outputsOf(drvs, signal) {
+      const out = new Map<string, StorePath[]>();
+      if (drvs.length === 0) return out;
+      for (const d of await showDerivations(drvs, false, signal, env, storeDir)) out.set(d.drvPath, knownOutputPaths([d]));
+      return out;
     },
     async instantiate(file, attrs, signal) {
       return lines(await run('nix-instantiate', [file, ...attrs.flatMap((a) => ['-A', a])], signal, env)).filter((l) => l.endsWith('.drv'));

@@ -7,6 +7,9 @@
  *   out /nix/store/…-hello
  *   end
  *
+ * (no `out` line when Nix left OUT_PATHS empty, as Nix 2.8.0 does: the drain reads
+ * the derivation's outputs from the store.)
+ *
  * A file is removed only after its builds are committed to the journal, so a drain
  * killed at any point loses nothing (recording a build twice is a no-op). A file that
  * does not parse is moved to `spool/corrupt/` with a `.why` note beside it, said once,
@@ -97,7 +100,8 @@ export function parseSpoolFile(text: string): { drv?: StorePath; outs: StorePath
     else if (field === 'out') outs.push(p);
     else return `line ${i + 2}: unexpected "${line.slice(0, 60)}"`;
   }
-  if (outs.length === 0) return 'names no output path';
+  // Nix 2.8.0 runs the hook with OUT_PATHS empty: the .drv then names the outputs.
+  if (outs.length === 0 && drv === undefined) return 'names neither an output path nor a derivation';
   return { ...(drv !== undefined && { drv }), outs };
 }
 

@@ -112,9 +112,22 @@ export function openJournal(o: JournalOptions): Journal {
     const last = seen.get(id);
     if (last !== undefined && last.fingerprint === row.fingerprint && row.seen - last.seen < DAY) return;
     if (last !== undefined && last.fingerprint !== row.fingerprint) found(evidenceOf(last, row, row.seen));
+    // Not seen by this process: what the journal holds decides at once, before this answer is counted.
+    if (last === undefined) {
+      const earlier = stored(row);
+      if (earlier !== undefined) found(evidenceOf(earlier, row, row.seen));
+    }
     seen.set(id, row);
     if (claims.size < MAX_QUEUED) claims.set(`${id}|${row.fingerprint}`, row);
     schedule();
+  }
+
+  function stored(row: ClaimRow): ClaimRow | undefined {
+    try {
+      return st.otherClaim(row.key, row.path, row.fingerprint);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Evidence is written at once, outside the batch, and said loudly once per journal row. */

@@ -8,6 +8,8 @@ export interface Statements {
   insertDecision(d: DecisionRow): void;
   /** Stores a claim (or notes it was seen again); returns another claim by the same key for the path, if any. */
   upsertClaim(c: ClaimRow, refreshMs: number): ClaimRow | undefined;
+  /** Another claim by this key for this path than `fingerprint`, if the journal has one. */
+  otherClaim(key: string, path: string, fingerprint: string): ClaimRow | undefined;
   /** False when this evidence was already kept. */
   insertEvidence(e: Evidence): boolean;
   evidenceKeys(): string[];
@@ -50,7 +52,10 @@ export function createStatements(db: Db): Statements {
         touch.run(c.seen, c.key, c.path, c.fingerprint, c.seen - refreshMs);
         return undefined;
       }
-      const o = other.get(c.key, c.path, c.fingerprint) as ClaimDbRow | undefined;
+      return this.otherClaim(c.key, c.path, c.fingerprint);
+    },
+    otherClaim(key, path, fingerprint) {
+      const o = other.get(key, path, fingerprint) as ClaimDbRow | undefined;
       return o && { key: o.key, keyName: o.key_name, path: o.path, fingerprint: o.fingerprint, narHash: o.nar_hash, sig: o.sig, log: o.log, seen: o.first_seen };
     },
     insertEvidence(e) {

@@ -13,6 +13,7 @@ const noNix: NixOps = {
   instantiate: () => assert.fail('Nix was asked'),
   installableDerivation: () => assert.fail('Nix was asked'),
   pathInfo: () => assert.fail('Nix was asked'),
+  outputsOf: () => assert.fail('Nix was asked'),
 };
 const resolve = (t: string) => resolveTargets([t], { attrs: [], isFile: () => false }, noNix, new AbortController().signal);
 
@@ -55,6 +56,7 @@ describe('resolveTargets tells what Nix is asked, before it asks', () => {
       instantiate: async () => (asked.push(`instantiate after: ${steps.at(-1)}`), ['/nix/store/0rnlhm6fhsp6qw748zyfyzw6fp6w9z6y-x.drv']),
       installableDerivation: () => assert.fail('not an installable'),
       pathInfo: () => assert.fail('not asked'),
+      outputsOf: () => assert.fail('not asked'),
     };
     return { nix, steps, asked, onStep: (s: string) => void steps.push(s) };
   };

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { execa } from 'execa';
 import { parseSpoolFile } from '../../src/host/spool.ts';
 
-export const HOOK = new URL('../../hooks/post-build-hook', import.meta.url).pathname;
+const HOOK = new URL('../../hooks/post-build-hook', import.meta.url).pathname;
 const OUT = '/nix/store/7zghlxfsl2n1ww9i3z6jy8vjvbm2hrq5-libfoo';
 const OUT2 = '/nix/store/7zghlxfsl2n1ww9i3z6jy8vjvbm2hrq5-libfoo-dev';
 const DRV = '/nix/store/0hdsbhj0bc4znfgvwvhc7b55f2yphbvc-libfoo.drv';
@@ -63,10 +63,18 @@ describe('post-build-hook', () => {
     });
   }
 
-  it('exits 0 when not run by Nix (no OUT_PATHS)', async () => {
+  it('exits 0 when not run by Nix (neither OUT_PATHS nor DRV_PATH)', async () => {
     const r = await hook({ TRUSTIX_VOTE_CONFIG: join(dir, 'many.ini') });
     assert.equal(r.exitCode, 0);
-    assert.match(r.stderr, /OUT_PATHS is not set/);
+    assert.match(r.stderr, /neither OUT_PATHS nor DRV_PATH is set/);
+  });
+
+  it('queues the derivation alone when OUT_PATHS is empty, as Nix 2.8.0 leaves it', async () => {
+    const d = join(dir, 'drv-only');
+    writeFileSync(join(dir, 'drv-only.ini'), `[state]\ndir = ${d}\n`);
+    const r = await hook({ TRUSTIX_VOTE_CONFIG: join(dir, 'drv-only.ini'), OUT_PATHS: '', DRV_PATH: DRV });
+    assert.deepEqual(r, { exitCode: 0, stderr: '' });
+    assert.equal(readFileSync(join(d, 'spool', spooled(d)[0]!), 'utf8'), `trustix-vote-spool 1\ndrv ${DRV}\nend\n`);
   });
 
   it('does not glob OUT_PATHS', async () => {

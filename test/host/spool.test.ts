@@ -14,12 +14,13 @@ describe('parseSpoolFile', () => {
   it('reads what the hook writes', () => {
     assert.deepEqual(parseSpoolFile(good), { drv: DRV, outs: [OUT] });
     assert.deepEqual(parseSpoolFile(`trustix-vote-spool 1\nout ${OUT}\nout ${OUT}2\nend`), { outs: [OUT, `${OUT}2`] });
+    assert.deepEqual(parseSpoolFile(`trustix-vote-spool 1\ndrv ${DRV}\nend\n`), { drv: DRV, outs: [] }, 'Nix 2.8.0: OUT_PATHS empty');
   });
   for (const [desc, text, want] of [
     ['empty', '', /does not start/],
     ['another format', good.replace(' 1', ' 2'), /does not start/],
     ['cut short', good.replace('end\n', ''), /cut short/],
-    ['no output', `trustix-vote-spool 1\ndrv ${DRV}\nend\n`, /no output path/],
+    ['neither output nor derivation', 'trustix-vote-spool 1\nend\n', /neither an output path nor a derivation/],
     ['not a store path', `trustix-vote-spool 1\nout /tmp/x\nend\n`, /line 2/],
     ['an unknown field', `trustix-vote-spool 1\nout ${OUT}\nfoo ${OUT}\nend\n`, /line 3: unexpected/],
     ['binary junk', '\u0000\u0001\u0002', /does not start/],

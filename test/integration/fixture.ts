@@ -15,6 +15,8 @@ import { generateSecretKey } from '../../src/nixfmt/index.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 import type { RunResult } from '../cli/run.ts';
 
+export const HOOK = new URL('../../hooks/post-build-hook', import.meta.url).pathname;
+
 export interface Fixture {
   readonly dir: string;
   readonly build: DemoBuild;
@@ -75,7 +77,9 @@ export async function makeFixture(): Promise<Fixture> {
         const key = keys[cache] ?? generateSecretKey(`${l.name}-1`).public;
         return `[log.${l.name}]\nkind = binary-cache\nurl = ${url}\nkey = ${key}\n`;
       });
-      await writeFile(file, `${extra}\n${sections.join('\n')}`);
+      // Every run records in the fixture's own state directory, never the machine's.
+      const state = extra.includes('[state]') ? '' : `[state]\ndir = ${join(dir, 'state')}\n`;
+      await writeFile(file, `${state}${extra}\n${sections.join('\n')}`);
       return file;
     },
     async close() {
