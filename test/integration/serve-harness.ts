@@ -13,6 +13,8 @@ export interface Serve {
   stderr(): string;
   /** What SIGTERM is to the bin: resolves to serve's exit status. */
   stop(): Promise<number>;
+  /** SIGKILL: no clean stop. */
+  kill(): Promise<void>;
 }
 
 /** A signing key pair made by `keygen`, as a user makes one; resolves to the public key. */
@@ -57,6 +59,10 @@ export async function startServe(f: Fixture, logs: Parameters<Fixture['config']>
       stop.abort(new Error('SIGTERM received'));
       return (await exited).exitCode;
     },
+    async kill() {
+      proc.kill('SIGKILL');
+      await proc;
+    },
   };
 }
 
@@ -67,15 +73,15 @@ export interface NixRun {
 }
 
 /** nix-build of a demo attribute with `serve` as the only substituter and its key as the only trusted one. */
-export async function nixBuildVia(f: Fixture, s: Serve, attr: string, localFlavour = 'local'): Promise<NixRun> {
+export async function nixBuildVia(f: Fixture, s: Serve, attr: string, localFlavour = 'local', extra: { conf?: readonly string[]; env?: Record<string, string> } = {}): Promise<NixRun> {
   await writeFile(f.build.flavourFile, `${localFlavour}\n`);
   const conf = [
     'experimental-features = nix-command', 'sandbox = false', 'build-users-group =',
     `substituters = ${s.url}`, `trusted-public-keys = ${s.publicKey}`, 'fallback = true',
-    'narinfo-cache-negative-ttl = 0', 'narinfo-cache-positive-ttl = 0',
+    'narinfo-cache-negative-ttl = 0', 'narinfo-cache-positive-ttl = 0', ...(extra.conf ?? []),
   ].join('\n');
   const r = await execa('nix-build', [f.build.exprFile, '-A', attr, '--argstr', 'salt', f.build.salt, '--argstr', 'flavourFile', f.build.flavourFile, '--no-out-link'], {
-    env: { NIX_CONFIG: conf }, reject: false, stdin: 'ignore',
+    env: { NIX_CONFIG: conf, ...extra.env }, reject: false, stdin: 'ignore',
   });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout).trim(), stderr: String(r.stderr) };
 }
