@@ -33,6 +33,13 @@ export interface DrainOptions {
   readonly warn: (message: string) => void;
   /** Queue files recorded per journal transaction. */
   readonly batch?: number;
+  /**
+   * The seam for `[publish]`: called with each batch of builds once they are recorded.
+   * TODO(#13 publish): submit this machine's builds to our own Trustix log (`trustix-vote
+   * log`) when it lands; nothing is published today and a failure here must not undo a
+   * recorded build.
+   */
+  readonly publish?: (builds: readonly BuildRow[], signal: AbortSignal) => Promise<void>;
 }
 
 export interface DrainResult {
@@ -66,11 +73,13 @@ export async function drain(o: DrainOptions): Promise<DrainResult> {
   const recorded: BuildRow[] = [];
   let kept = 0;
   let gone = 0;
-  const size = o.batch ?? 100;
-  for (let i = 0; i < read.entries.length && !o.signal.aborted; i += size) {
-    const batch = await withOutputs(o, read.entries.slice(i, i + size));
-    const infos = new Map((await o.nix.pathInfo([...new Set(batch.flatMap((e) => e.outs))], o.signal)).map((p) => [p.path, p]));
-    const limit = pLimit(o.concurrency);
+  const size = o.batch ?? 200;
+  // Nix is asked once per drain (each nix command costs a few hundred ms to start).
+  const entries = await withOutputs(o, read.entries);
+  const infos = new Map((await o.nix.pathInfo([...new Set(entries.flatMap((e) => e.outs))], o.signal)).map((p) => [p.path, p]));
+  const limit = pLimit(o.concurrency);
+  for (let i = 0; i < entries.length && !o.signal.aborted; i += size) {
+    const batch = entries.slice(i, i + size);
     const results = await Promise.all(batch.map((e) => limit(() => compareEntry(o, e, infos))));
     const rows = results.flatMap((r) => r.rows);
     try {
@@ -79,6 +88,9 @@ export async function drain(o: DrainOptions): Promise<DrainResult> {
       return { recorded, corrupt, kept, gone, more: read.more, failed: e instanceof Error ? e.message : String(e) };
     }
     recorded.push(...rows);
+    if (o.publish !== undefined && rows.length > 0) {
+      await o.publish(rows, o.signal).catch((e: unknown) => o.warn(`publishing ${rows.length} build(s) failed: ${e instanceof Error ? e.message : String(e)}`));
+    }
     kept += results.filter((r) => r.keep).length;
     gone += results.reduce((n, r) => n + r.gone, 0);
     await removeQueued(o.spoolDir, batch.filter((_, j) => !results[j]?.keep).map((e) => e.name));

@@ -24,6 +24,17 @@ describe('config file', () => {
     assert.equal(parseConfig(log('a'), '/x.ini').stateDir, '/var/lib/trustix-vote');
   });
 
+  it('reads the journal keys of [state], trusted-until and kind = local', () => {
+    const c = parseConfig(`${log('a')}trusted-until = 2026-10-01T00:00:00Z\n[log.me]\nkind = local\n[state]\nkeep-days = 30\njournal = off\ndrain-every = 0\n`, '/x.ini');
+    assert.deepEqual(c.journal, { enabled: false, keepDays: 30, drainEveryMs: 0 });
+    assert.equal(c.logs[0]?.trustedUntil, Date.parse('2026-10-01T00:00:00Z'));
+    assert.deepEqual(c.logs.map((l) => l.kind), ['binary-cache', 'local']);
+    assert.deepEqual(parseConfig(log('a'), '/x.ini').journal, { enabled: true, keepDays: 90, drainEveryMs: 60_000 });
+    assert.throws(() => parseConfig(`${log('a')}trusted-until = 2026-10-01\n`, '/x.ini'), /trusted-until: expected an instant like 2026-10-01T00:00:00Z/);
+    assert.throws(() => parseConfig(`${log('a')}[state]\njournal = maybe\n`, '/x.ini'), /journal: expected "on" or "off"/);
+    assert.throws(() => parseConfig(`${log('a')}[log.me]\nkind = local\n[log.me2]\nkind = local\n`, '/x.ini'), /one builder/);
+  });
+
   it('reads the documented example, with comments, defaults and dotted log names', () => {
     const c = parseConfig(
       `[policy]\nfile = ./policy.lua          ; optional\n[query]\ntimeout = 5\ndeadline = 60\n${log('cache-a')}weight = 2\n${log('cache.nixos.org', keyB, 'https://cache.nixos.org/')}`,

@@ -65,7 +65,7 @@ describe('log kind registry', () => {
     assert.throws(() => parseConfig(text.replace('table = good', 'table = nope'), 'c.ini', registry), /\[log\.mem-good\] table: no table "nope"/);
     assert.throws(() => parseConfig(text.replace('id = one', 'id = one\nurl = http://x'), 'c.ini', registry), /\[log\.mem-good\] url: unknown key/);
     assert.throws(() => parseConfig(text.replace('id = two', 'id = one'), 'c.ini', registry), /same key/);
-    assert.throws(() => parseConfig(text, 'c.ini'), /unknown kind "memory" \(supported: binary-cache, trustix\)/);
+    assert.throws(() => parseConfig(text, 'c.ini'), /unknown kind "memory" \(supported: binary-cache, trustix, local\)/);
   });
 
   it('is asked by the engine with the shared limits, once started, and counted by the policy', async () => {
