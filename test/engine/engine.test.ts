@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Answer, Question } from '../../src/claims.ts';
+import { fault, type Answer, type Question } from '../../src/claims.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import type { Observer } from '../../src/engine/observer.ts';
 import { againstChosen, choosePath } from '../../src/engine/path.ts';
@@ -137,6 +137,27 @@ describe('engine', () => {
     assert.equal(answered.length, 4);
     assert.ok(answered.some(([log, q, o]) => log === 'b' && q.path === lib && o === 'miss'));
     assert.deepEqual(decided.sort(), [[app, 'trusted', 'strict'], [lib, 'untrusted', 'strict']].sort());
+  });
+});
+
+describe('the answer gate', () => {
+  it('lets the observer see what the log said and the policy what the gate lets count, never more', async () => {
+    const logs = [fakeLog('a', [claim(app, '1')]), fakeLog('b', [claim(app, '1')]), fakeLog('c', [])];
+    const seen: [string, Answer['outcome']][] = [];
+    const gate = {
+      override(log: string, _q: Question, a: Answer) {
+        if (log === 'a') return fault('equivocation', 'two fingerprints');
+        // A gate that tries to add a vote is ignored.
+        if (log === 'c') return { outcome: 'vote', claim: { ...claim(app, '1'), log: 'c', proof: { kind: 'sample' } } } as unknown as ReturnType<typeof fault>;
+        return a.outcome === 'fault' ? a : undefined;
+      },
+    };
+    const engine = createEngine({ logs, ops: fakeOps(), observer: { answered: (log, _q, a) => void seen.push([log, a.outcome]) }, gate });
+    const ballot = await engine.collect(app, run());
+    assert.deepEqual(ballot.answers.map((a) => a.outcome), ['fault', 'vote', 'miss']);
+    assert.deepEqual(seen.sort(), [['a', 'vote'], ['b', 'vote'], ['c', 'miss']]);
+    const d = engine.decide(ballot, majority(logs));
+    assert.equal(d.verdict, 'untrusted', '1 of 3: the equivocating log cannot help');
   });
 });
 
