@@ -58,6 +58,7 @@ Exit status
 export async function runHook(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
+    allowPositionals: true,
     options: {
       drain: { type: 'boolean', default: false },
       config: { type: 'string' },
@@ -74,7 +75,8 @@ export async function runHook(argv: readonly string[], io: CliIO): Promise<numbe
     io.stdout(`${fileURLToPath(new URL('../../hooks/post-build-hook', import.meta.url))}\n`);
     return 0;
   }
-  if (!values.drain) throw new UsageError(`post-build-hook wants --drain (Nix runs the shell script ${positionals.length > 0 ? '' : 'hooks/post-build-hook'}, not this command)`);
+  if (positionals.length > 0) throw new UsageError(`post-build-hook takes no arguments, got "${positionals[0]}"`);
+  if (!values.drain) throw new UsageError('post-build-hook wants --drain or --print-path (Nix runs the shell script hooks/post-build-hook itself, not this command)');
   const config = requireConfig(io, values.config);
   const warnings: string[] = [];
   const warn = (m: string) => {
