@@ -10,7 +10,7 @@
  *           last answer, serve's CPU time, and the decisions the journal holds after.
  *
  * Run: node --import tsx bench/journal.ts [N=1000] [ROUNDS=3]    (KEEP=1 keeps the temp dir,
- *      ONLY=drain or ONLY=serve runs one half)
+ *      ONLY=drain or ONLY=serve runs one half, DRAIN_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles a drain)
  * Figures are printed, never asserted.
  */
 import { randomBytes } from 'node:crypto';
@@ -50,6 +50,7 @@ try {
   // 1. drain
   const only = process.env['ONLY'];
   const drains: number[] = [];
+  const checks: number[] = [];
   for (let round = 1; round <= (only === 'serve' ? 0 : ROUNDS); round++) {
     const state = join(dir, `drain-${round}`);
     await mkdir(join(state, 'spool'), { recursive: true });
@@ -57,12 +58,21 @@ try {
     await writeFile(config, `[state]\ndir = ${state}\n${logs}`);
     for (const [i, p] of paths.entries()) await writeFile(join(state, 'spool', `b${i}-1-0.build`), `trustix-vote-spool 1\nout ${p}\nend\n`);
     const t0 = performance.now();
-    const r = await execa('node', [...cli.argv, 'post-build-hook', '--drain', '--json', '--config', config], { reject: false, stdin: 'ignore' });
+    const prof = process.env['DRAIN_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+    const r = await execa('node', [...prof, ...cli.argv, 'post-build-hook', '--drain', '--json', '--config', config], { reject: false, stdin: 'ignore' });
     const ms = performance.now() - t0;
     const j = JSON.parse(String(r.stdout) || '{}') as { recorded?: number; reproduced?: number };
     if (j.recorded !== N) throw new Error(`drain recorded ${j.recorded} of ${N} (${r.exitCode}): ${String(r.stderr).slice(-500)}`);
     drains.push(ms);
-    say(`  drain round ${round}: ${(ms / 1000).toFixed(2)} s for ${N} builds (${j.reproduced} reproduced)`);
+    // The same paths asked of the same logs by check (no journal: its state dir does not exist), as a baseline on this machine now.
+    const checkCfg = join(dir, `check-${round}.ini`);
+    await writeFile(checkCfg, `[state]\ndir = ${join(dir, 'none')}\n${logs}`);
+    const t1 = performance.now();
+    const c = await execa('node', [...cli.argv, 'check', '--json', '--config', checkCfg, closure.root], { reject: false, stdin: 'ignore' });
+    const checkMs = performance.now() - t1;
+    if (c.exitCode !== 0) throw new Error(`check failed (${c.exitCode}): ${String(c.stderr).slice(-300)}`);
+    checks.push(checkMs);
+    say(`  drain round ${round}: ${(ms / 1000).toFixed(2)} s for ${N} builds (${j.reproduced} reproduced); check of the same closure ${(checkMs / 1000).toFixed(2)} s`);
   }
 
   // 2. serve, journal on vs off
@@ -106,7 +116,10 @@ try {
   const ratio = times.on.map((t, i) => t / times.off[i]!);
   const cpuRatio = cpu.on.map((t, i) => t / cpu.off[i]!);
   say('');
-  if (drains.length > 0) say(`drain of ${N} queued builds, 3 loopback logs: ${fig(drains)} (target < 10 s)`);
+  if (drains.length > 0) {
+    say(`drain of ${N} queued builds, 3 loopback logs: ${fig(drains)} (target < 10 s)`);
+    say(`check of the same ${N} paths, same logs, same rounds: ${fig(checks)}; drain / check per round ${drains.map((d, i) => (d / checks[i]!).toFixed(2)).join(', ')}`);
+  }
   if (only === 'drain') process.exitCode = 0;
   else {
   say(`serve ${N} narinfos, journal off: ${fig(times.off)}; CPU ${fig(cpu.off)}`);

@@ -83,7 +83,7 @@ export async function runHook(argv: readonly string[], io: CliIO): Promise<numbe
     warnings.push(m);
     io.stderr(`trustix-vote: ${m}\n`);
   };
-  const s = await setup(io, { config, journal: 'drain', onEvent: (e) => e.kind === 'warn' && warn(e.message) });
+  const s = await setup(io, { config, journal: 'drain', verifyOnWorker: true, onEvent: (e) => e.kind === 'warn' && warn(e.message) });
   try {
     if (s.journal === undefined) {
       throw new JournalError(config.journal.enabled ? 'the journal cannot be opened (see above): nothing drained, the queue is kept' : '[state] journal = off: nothing to record the builds in');
