@@ -30,7 +30,7 @@ describe('config file', () => {
     assert.equal(c.logs[0]?.trustedUntil, Date.parse('2026-10-01T00:00:00Z'));
     assert.deepEqual(c.logs.map((l) => l.kind), ['binary-cache', 'local']);
     assert.deepEqual(parseConfig(log('a'), '/x.ini').journal, { enabled: true, keepDays: 90, drainEveryMs: 60_000 });
-    assert.throws(() => parseConfig(`${log('a')}trusted-until = 2026-10-01\n`, '/x.ini'), /trusted-until: expected an instant like 2026-10-01T00:00:00Z/);
+    assert.throws(() => parseConfig(`${log('a')}trusted-until = 2026-10-01\n`, '/x.ini'), /trusted-until: expected an RFC 3339 instant with its zone/);
     assert.throws(() => parseConfig(`${log('a')}[state]\njournal = maybe\n`, '/x.ini'), /journal: expected "on" or "off"/);
     assert.throws(() => parseConfig(`${log('a')}[log.me]\nkind = local\n[log.me2]\nkind = local\n`, '/x.ini'), /one builder/);
   });
@@ -56,7 +56,7 @@ describe('config file', () => {
     ['a bare word', `[query]\ntimeout\n`, /expected "key = value"/],
     ['a missing url', `[log.a]\nkind = binary-cache\nkey = ${keyA}\n`, /\[log\.a\] url: missing/],
     ['a bad key', log('a', 'cache-a-1:notbase64!'), /\[log\.a\] key/],
-    ['an unknown kind', log('a').replace('binary-cache', 'ipfs'), /\[log\.a\] kind: unknown kind "ipfs" \(supported: binary-cache, trustix\)/],
+    ['an unknown kind', log('a').replace('binary-cache', 'ipfs'), /\[log\.a\] kind: unknown kind "ipfs" \(supported: binary-cache, trustix, local\)/],
     ['a non-http url', log('a', keyA, 'file:///tmp/cache'), /\[log\.a\] url: .* not an http\(s\) URL/],
     ['two logs with one key', `${log('a')}${log('b')}`, /logs "a" and "b" have the same key/],
     ['one key under two names', `${log('a')}${log('b', keyA.replace('cache-a-1', 'other-1'))}`, /logs "a" and "b" have the same key/],

@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { forget } from '../../src/demo/caches.ts';
 import { openReader } from '../../src/journal/index.ts';
-import { cli, decisionsOf, hasNix, HOOK, makeFixture, type Fixture } from './fixture.ts';
-import { built, fetched, nixBuildVia, startServe, type Serve } from './serve-harness.ts';
+import { execa } from 'execa';
+import { cli } from '../cli/run.ts';
+import { bin } from './bin.ts';
+import { decisionsOf, hasNix, HOOK, makeFixture, type Fixture } from './fixture.ts';
+import { built, fetched, keygen, nixBuildVia, startServe, type Serve } from './serve-harness.ts';
 
 const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';
 
@@ -80,29 +83,39 @@ describe('serve and the journal, with real Nix', { skip }, () => {
 
   it('a serve killed with SIGKILL mid-drain loses no queued build and no committed decision', async () => {
     const state = join(f.dir, 'kill-state');
-    const s = await serve([{ name: 'a' }, { name: 'b' }, { name: 'c' }], `[state]\ndir = ${state}\ndrain-every = 1\n`);
-    await writeFile(join(state, 'hook.ini'), `[state]\ndir = ${state}\n`);
+    await writeFile(join(f.dir, 'kill-hook.ini'), `[state]\ndir = ${state}\n[log.a]\nkind = binary-cache\nurl = ${f.servers['a']!.url}\nkey = ${f.keys['a']}\n`);
+    // rare is built here first (no substituter), queued and drained by a drain of its own.
     await forget(Object.values(f.build.paths));
-    // rare: only a has it, 1 of 3: built here, queued, drained.
-    const run = await nixBuildVia(f, s, 'rare', 'honest', hooked(state));
-    assert.equal(run.exitCode, 0, run.stderr);
-    assert.ok(await until(() => count(state, 'SELECT count(*) FROM builds') >= 1));
-    const [one] = (await readdir(join(state, 'spool'))).filter((n) => n.endsWith('.build'));
-    assert.equal(one, undefined, 'drained');
-    const text = 'trustix-vote-spool 1\nout ' + f.build.paths.rare + '\nend\n';
+    await writeFile(f.build.flavourFile, 'honest\n');
+    const conf = ['experimental-features = nix-command', 'sandbox = false', 'build-users-group =', 'substituters =', `post-build-hook = ${HOOK}`].join('\n');
+    const b = await execa('nix-build', [f.build.exprFile, '-A', 'rare', '--argstr', 'salt', f.build.salt, '--argstr', 'flavourFile', f.build.flavourFile, '--no-out-link'], {
+      env: { NIX_CONFIG: conf, TRUSTIX_VOTE_CONFIG: join(f.dir, 'kill-hook.ini') }, reject: false, stdin: 'ignore',
+    });
+    assert.equal(b.exitCode, 0, String(b.stderr));
+    const text = `trustix-vote-spool 1\nout ${f.build.paths.rare}\nend\n`;
     for (let i = 0; i < 800; i++) await writeFile(join(state, 'spool', `copy${String(i).padStart(4, '0')}-1-0.build`), text);
-    const before = count(state, 'SELECT count(*) FROM decisions');
-    assert.ok(await until(() => count(state, 'SELECT count(*) FROM builds') > 1));
-    await s.kill();
-    const decisions = count(state, 'SELECT count(*) FROM decisions');
-    const recorded = count(state, 'SELECT count(DISTINCT spool) FROM builds') - 1;
+    const total = (await queued(state)).length;
+    // serve as its own process, so that SIGKILL is what it is.
+    const sec = join(f.dir, 'kill-serve.sec');
+    await keygen('kill-serve-1', sec, join(f.dir, 'kill-serve.pub'));
+    const cfg = await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], `[serve]\nsigning-key = ${sec}\n[state]\ndir = ${state}\ndrain-every = 1\n`);
+    const proc = execa(bin().file, [...bin().args, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore' });
+    try {
+      assert.ok(await until(() => count(state, 'SELECT count(*) FROM builds') > 0), 'serve started draining');
+      const decisions = count(state, 'SELECT count(*) FROM decisions');
+      proc.kill('SIGKILL');
+      await proc;
+      assert.ok(count(state, 'SELECT count(*) FROM decisions') >= decisions, 'committed decisions survive');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+    const recorded = count(state, 'SELECT count(DISTINCT spool) FROM builds');
     const left = (await queued(state)).length;
-    assert.ok(decisions >= before, 'committed decisions survive');
     assert.ok(left > 0, `killed mid-drain (${recorded} recorded)`);
-    assert.ok(recorded + left >= 800, `nothing lost: ${recorded} recorded + ${left} queued of 800`);
-    const again = await cli(['post-build-hook', '--drain', '--config', await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], `[state]\ndir = ${state}\n`)]);
+    assert.ok(recorded + left >= total, `nothing lost: ${recorded} recorded + ${left} queued of ${total}`);
+    const again = await cli(['post-build-hook', '--drain', '--config', cfg]);
     assert.equal(again.exitCode, 0, again.stderr);
-    assert.equal(count(state, 'SELECT count(DISTINCT spool) FROM builds'), 801);
+    assert.equal(count(state, 'SELECT count(DISTINCT spool) FROM builds'), total);
     assert.deepEqual(await queued(state), []);
   });
 

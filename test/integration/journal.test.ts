@@ -13,7 +13,9 @@ import { forget } from '../../src/demo/caches.ts';
 import { serveDirectory, type StaticCache } from '../../src/demo/static.ts';
 import { openReader } from '../../src/journal/index.ts';
 import { fingerprint, formatNarInfo, parseNarInfo, parseSecretKey, signFingerprint } from '../../src/nixfmt/index.ts';
-import { cli, hasNix, HOOK, makeFixture, MAIN, type Fixture } from './fixture.ts';
+import { cli } from '../cli/run.ts';
+import { bin } from './bin.ts';
+import { hasNix, HOOK, makeFixture, type Fixture } from './fixture.ts';
 
 const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';
 
@@ -182,7 +184,8 @@ describe('local builds, the journal and its commands, with real Nix', { skip }, 
         return 0;
       }
     };
-    const proc = execa('node', ['--import', 'tsx', MAIN, 'post-build-hook', '--drain', '--config', cfgK], { reject: false, stdin: 'ignore' });
+    // The bin, as a process of its own: SIGKILL takes it down whatever it is doing.
+    const proc = execa(bin().file, [...bin().args, 'post-build-hook', '--drain', '--config', cfgK], { reject: false, stdin: 'ignore' });
     const t0 = Date.now();
     while (count() === 0 && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
     proc.kill('SIGKILL');

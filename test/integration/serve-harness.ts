@@ -13,8 +13,6 @@ export interface Serve {
   stderr(): string;
   /** What SIGTERM is to the bin: resolves to serve's exit status. */
   stop(): Promise<number>;
-  /** SIGKILL: no clean stop. */
-  kill(): Promise<void>;
 }
 
 /** A signing key pair made by `keygen`, as a user makes one; resolves to the public key. */
@@ -58,10 +56,6 @@ export async function startServe(f: Fixture, logs: Parameters<Fixture['config']>
     async stop() {
       stop.abort(new Error('SIGTERM received'));
       return (await exited).exitCode;
-    },
-    async kill() {
-      proc.kill('SIGKILL');
-      await proc;
     },
   };
 }
