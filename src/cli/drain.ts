@@ -80,7 +80,9 @@ export async function drain(o: DrainOptions): Promise<DrainResult> {
   const limit = pLimit(o.concurrency);
   for (let i = 0; i < entries.length && !o.signal.aborted; i += size) {
     const batch = entries.slice(i, i + size);
-    const results = await Promise.all(batch.map((e) => limit(() => compareEntry(o, e, infos))));
+    // One deadline per batch ([query] deadline, as check has per run): one listener on the run's signal.
+    const deadline = o.ops.deadline(o.deadlineMs, o.signal);
+    const results = await Promise.all(batch.map((e) => limit(() => compareEntry(o, e, infos, deadline.signal)))).finally(() => deadline.clear());
     const rows = results.flatMap((r) => r.rows);
     try {
       if (rows.length > 0) o.journal.recordBuilds(rows);
@@ -107,7 +109,7 @@ async function withOutputs(o: DrainOptions, entries: readonly SpoolEntry[]): Pro
   return entries.map((e) => (e.outs.length === 0 && e.drv !== undefined ? { ...e, outs: outs.get(e.drv) ?? [] } : e));
 }
 
-async function compareEntry(o: DrainOptions, e: SpoolEntry, infos: ReadonlyMap<string, PathInfo>): Promise<{ rows: BuildRow[]; keep: boolean; gone: number }> {
+async function compareEntry(o: DrainOptions, e: SpoolEntry, infos: ReadonlyMap<string, PathInfo>, signal: AbortSignal): Promise<{ rows: BuildRow[]; keep: boolean; gone: number }> {
   const rows: BuildRow[] = [];
   let keep = false;
   let gone = 0;
@@ -117,7 +119,7 @@ async function compareEntry(o: DrainOptions, e: SpoolEntry, infos: ReadonlyMap<s
       gone += 1;
       continue;
     }
-    const row = await compareOne(o, e, info);
+    const row = await compareOne(o, e, info, signal);
     if (row === 'keep') keep = true;
     else rows.push(row);
   }
@@ -125,10 +127,9 @@ async function compareEntry(o: DrainOptions, e: SpoolEntry, infos: ReadonlyMap<s
   return { rows, keep, gone };
 }
 
-async function compareOne(o: DrainOptions, e: SpoolEntry, info: PathInfo): Promise<BuildRow | 'keep'> {
+async function compareOne(o: DrainOptions, e: SpoolEntry, info: PathInfo, signal: AbortSignal): Promise<BuildRow | 'keep'> {
   const leaveOut = new Set(o.logs.flatMap((l, i) => (l.kind === 'local' ? [i] : [])));
-  const deadline = o.ops.deadline(o.deadlineMs, o.signal);
-  const ballot = await o.engine.collect(info.path as StorePath, deadline.signal).finally(() => deadline.clear());
+  const ballot = await o.engine.collect(info.path as StorePath, signal);
   // This machine's earlier builds are not a vote about this one.
   const answers = ballot.answers.map((a, i): Answer => (leaveOut.has(i) ? miss('not-found', 'this machine\'s own build is what is being compared') : a));
   const decision = o.engine.decide({ path: ballot.path, answers }, o.policy);
