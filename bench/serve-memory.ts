@@ -33,6 +33,8 @@ await writeFile(config, [
   ...caches.map((c, i) => `[log.c${i}]\nkind = binary-cache\nurl = ${c.url}\nkey = ${c.publicKey}\n`),
   `[serve]\nsigning-key = ${join(dir, 'key.sec')}\n${cacheSize === undefined ? '' : `cache-size = ${cacheSize}\n`}`,
   '[query]\ndeadline = 600\n',
+  // The journal as a machine has it (JOURNAL=off leaves it out), in the bench's own directory.
+  `[state]\ndir = ${join(dir, 'state')}\njournal = ${process.env['JOURNAL'] ?? 'on'}\n`,
 ].join('\n'));
 const serve = await startServe(cli, config, join(dir, 'serve.log'));
 const agent = new Agent({ connections: 16 });

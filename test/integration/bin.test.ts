@@ -36,7 +36,8 @@ describe('the trustix-vote bin', () => {
     await keygen('bin-test-1', sec, join(dir, 'serve.pub'));
     const cfg = join(dir, 'serve.ini');
     // The log is never asked: this is about the process, not the vote.
-    await writeFile(cfg, `[serve]\nsigning-key = ${sec}\n[log.a]\nkind = binary-cache\nurl = http://127.0.0.1:9\nkey = ${generateSecretKey('a-1').public}\n`);
+    // Its own state directory: serve records in the journal there, never in /var/lib.
+    await writeFile(cfg, `[serve]\nsigning-key = ${sec}\n[state]\ndir = ${join(dir, 'state')}\n[log.a]\nkind = binary-cache\nurl = http://127.0.0.1:9\nkey = ${generateSecretKey('a-1').public}\n`);
     const { file, args } = bin();
     const proc = execa(file, [...args, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { reject: false, stdin: 'ignore', cancelSignal: t.signal });
     let err = '';

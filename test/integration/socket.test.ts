@@ -45,7 +45,8 @@ describe('serve with socket activation', { skip }, () => {
     await keygen('sock-1', sec, join(dir, 'sock.pub'));
     const cfg = join(dir, 'sock.ini');
     // The log is never asked: /nix-cache-info is serve's own answer.
-    await writeFile(cfg, `[serve]\nsigning-key = ${sec}\n[log.a]\nkind = binary-cache\nurl = http://127.0.0.1:9\nkey = ${generateSecretKey('a-1').public}\n`);
+    // Its own state directory: serve records in the journal there, never in /var/lib.
+    await writeFile(cfg, `[serve]\nsigning-key = ${sec}\n[state]\ndir = ${join(dir, 'state')}\n[log.a]\nkind = binary-cache\nurl = http://127.0.0.1:9\nkey = ${generateSecretKey('a-1').public}\n`);
     const port = await freePort();
     const { file, args } = bin();
     const proc = execa(activator, ['-l', `127.0.0.1:${port}`, file, ...args, 'serve', '--config', cfg, '--idle-exit', '2'], {
