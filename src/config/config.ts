@@ -102,7 +102,7 @@ export const DEFAULT_SERVE: ServeConfig = {
 
 const SECTION_KEYS = {
   policy: ['file'],
-  state: ['dir'],
+  state: ['dir', 'keep-days', 'journal', 'drain-every'],
   query: ['timeout', 'deadline', 'concurrency', 'per-log', 'retries'],
   serve: ['signing-key', 'listen', 'mode', 'priority', 'cache-size', 'cache-ttl', 'max-connections'],
   upstream: ['urls'],

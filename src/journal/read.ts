@@ -69,7 +69,7 @@ export function storyOf(db: Db, path: string, limit = 20): Story {
     served: d.served === null ? null : d.served === 1,
     logs: (parts.all(d.id) as PartRow[]).map((p) => ({ log: p.log, role: p.role, kind: p.kind, narHash: p.nar_hash, reason: p.reason })),
   }));
-  const claims = (db.prepare('SELECT * FROM claims WHERE path = ? ORDER BY first_seen').all(path) as ClaimRow[]).map((c): ClaimStory => ({
+  const claims = (db.prepare('SELECT * FROM claims WHERE path = ? ORDER BY first_seen, log').all(path) as ClaimRow[]).map((c): ClaimStory => ({
     log: c.log, key: `${c.key_name}:${c.key}`, narHash: c.nar_hash, fingerprint: c.fingerprint, sig: c.sig, firstSeen: iso(c.first_seen), lastSeen: iso(c.last_seen),
   }));
   const builds = (db.prepare('SELECT * FROM builds WHERE path = ? ORDER BY checked DESC, id DESC').all(path) as BuildRow[]).map(buildStory);

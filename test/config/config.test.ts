@@ -99,11 +99,11 @@ describe('config errors: file, line, section and key, unknown keys first', () =>
     assert.equal(fails(`[log.a]\nkidn = binary-cache\nurl = http://127.0.0.1:8081\nkey = ${keyA}\n`), '/x/conf.ini:2 [log.a] kidn: unknown key (did you mean kind?)');
     assert.equal(fails(`${log('a')}[query]\ntimout = 5\n`), '/x/conf.ini:6 [query] timout: unknown key (did you mean timeout?)');
     assert.equal(fails(`${log('a')}[serve]\nsigningkey = /k\n`), '/x/conf.ini:6 [serve] signingkey: unknown key (did you mean signing-key?)');
-    assert.equal(fails(`${log('a')}[state]\nplace = /x\n`), '/x/conf.ini:6 [state] place: unknown key (this section takes dir)');
+    assert.equal(fails(`${log('a')}[state]\nplace = /x\n`), '/x/conf.ini:6 [state] place: unknown key (this section takes dir, keep-days, journal, drain-every)');
   });
 
   it('an unknown kind is told as that, before the keys only it would know', () => {
-    assert.equal(fails(`[log.a]\nkind = memory\ntable = good\n`), '/x/conf.ini:2 [log.a] kind: unknown kind "memory" (supported: binary-cache, trustix)');
+    assert.equal(fails(`[log.a]\nkind = memory\ntable = good\n`), '/x/conf.ini:2 [log.a] kind: unknown kind "memory" (supported: binary-cache, trustix, local)');
     assert.equal(fails(`[log.a]\nurl = http://127.0.0.1:1\ntable = good\n`), '/x/conf.ini:3 [log.a] table: unknown key (this section takes kind, weight, trusted-until, url, key, log-id)');
   });
 
