@@ -7,6 +7,7 @@
  * fingerprints is evidence, kept, alarmed, and from then on that key's logs answer
  * `equivocation` through the gate (gate.ts).
  */
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Answer, Ballot, LogName, Question } from '../claims.ts';
 import type { LocalBuild } from '../logs/index.ts';
@@ -79,8 +80,12 @@ export function openJournal(o: JournalOptions): Journal {
   const keyOfLog = (log: LogName) => keys.get(log);
   let decisions: DecisionRow[] = [];
   let claims = new Map<string, ClaimRow>();
-  /** key|path → the claim last queued for it, so a claim seen again costs nothing for a day. */
-  const seen = new LRUCache<string, ClaimRow>({ max: 50_000 });
+  /**
+   * log|hash part → a digest of the fingerprint last queued, so a claim seen again costs
+   * nothing for a day; about 250 bytes an entry (serve's memory budget is tight).
+   */
+  const seen = new LRUCache<string, { digest: string; seen: number }>({ max: 20_000 });
+  let pendingByPath = new Map<string, ClaimRow>();
   const pendingServe = new WeakMap<Decision, DecisionRow>();
   const bad = new Set<string>();
   let failing: string | undefined;
@@ -108,18 +113,27 @@ export function openJournal(o: JournalOptions): Journal {
   }
 
   function queueClaim(row: ClaimRow): void {
-    const id = `${row.key}|${row.path}`;
+    const id = `${row.log}|${row.path.slice(row.path.lastIndexOf('/') + 1, row.path.lastIndexOf('/') + 33)}`;
+    const digest = digestOf(row.fingerprint);
     const last = seen.get(id);
-    if (last !== undefined && last.fingerprint === row.fingerprint && row.seen - last.seen < DAY) return;
-    if (last !== undefined && last.fingerprint !== row.fingerprint) found(evidenceOf(last, row, row.seen));
-    // Not seen by this process: what the journal holds decides at once, before this answer is counted.
-    if (last === undefined) {
-      const earlier = stored(row);
+    if (last !== undefined && last.digest === digest && row.seen - last.seen < DAY) return;
+    // Another fingerprint than this process saw, or a claim it never saw: what the
+    // journal (and the rows still queued) hold decides at once, before this answer is counted.
+    if (last === undefined || last.digest !== digest) {
+      const earlier = pendingOther(row) ?? stored(row);
       if (earlier !== undefined) found(evidenceOf(earlier, row, row.seen));
     }
-    seen.set(id, row);
-    if (claims.size < MAX_QUEUED) claims.set(`${id}|${row.fingerprint}`, row);
+    seen.set(id, { digest, seen: row.seen });
+    if (claims.size < MAX_QUEUED) {
+      claims.set(`${row.key}|${row.path}|${row.fingerprint}`, row);
+      pendingByPath.set(`${row.key}|${row.path}`, row);
+    }
     schedule();
+  }
+
+  function pendingOther(row: ClaimRow): ClaimRow | undefined {
+    const p = pendingByPath.get(`${row.key}|${row.path}`);
+    return p !== undefined && p.fingerprint !== row.fingerprint ? p : undefined;
   }
 
   function stored(row: ClaimRow): ClaimRow | undefined {
@@ -164,6 +178,7 @@ export function openJournal(o: JournalOptions): Journal {
     // Writing is synchronous: nothing was queued meanwhile.
     decisions = [];
     claims = new Map();
+    pendingByPath = new Map();
     if (failing !== undefined) {
       o.warn(`the journal ${o.file} is written again${dropped > 0 ? `; ${dropped} decisions were dropped meanwhile` : ''}`);
       failing = undefined;
@@ -245,6 +260,10 @@ export function openJournal(o: JournalOptions): Journal {
       db.close();
     },
   };
+}
+
+function digestOf(fingerprint: string): string {
+  return createHash('sha1').update(fingerprint).digest('base64');
 }
 
 /** One key's two claims about one path; ordered by fingerprint, so the same pair is one row. */
