@@ -37,6 +37,8 @@ export function openDb(file: string, opts: OpenOptions): Db {
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
+    // A small page cache: serve's memory budget is tight, and the journal is mostly appended to.
+    db.pragma('cache_size = -1024');
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length) throw new Error(`it has schema version ${version}, this trustix-vote knows up to ${MIGRATIONS.length}: a newer trustix-vote wrote it`);
     if (version < MIGRATIONS.length) {

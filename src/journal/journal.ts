@@ -84,7 +84,7 @@ export function openJournal(o: JournalOptions): Journal {
    * log|hash part → a digest of the fingerprint last queued, so a claim seen again costs
    * nothing for a day; about 250 bytes an entry (serve's memory budget is tight).
    */
-  const seen = new LRUCache<string, { digest: string; seen: number }>({ max: 20_000 });
+  const seen = new LRUCache<string, { digest: string; seen: number }>({ max: 5_000 });
   let pendingByPath = new Map<string, ClaimRow>();
   const pendingServe = new WeakMap<Decision, DecisionRow>();
   const bad = new Set<string>();
