@@ -282,8 +282,14 @@ in
     # issue; the option exists so configurations can name it, and stays off until then.
     postBuildHook.enable = mkOption {
       type = types.bool;
-      default = false;
-      description = "Reserved for the post-build hook; has no effect yet.";
+      default = true;
+      description = ''
+        Point nix.conf's post-build-hook at the package's hooks/post-build-hook: after every
+        local build Nix runs it, and it only queues the outputs in the state directory (a
+        shell script: no Node, no network; it exits 0 whatever happens). serve drains the
+        queue, compares each build with the logs and records it in its journal
+        (`trustix-vote why PATH`, `trustix-vote report`).
+      '';
     };
   };
 
@@ -308,8 +314,7 @@ in
     ++ lib.mapAttrsToList (name: p: refuse ((p.policy == null) == (p.policyFile == null)) "policies.${name}: set exactly one of policy or policyFile") cfg.policies;
 
     warnings =
-      lib.optional cfg.postBuildHook.enable "${opt}.postBuildHook.enable has no effect yet: the post-build hook comes with its own issue"
-      ++ lib.optional (cfg.mode == "report") "${opt}.mode = \"report\": serve hands Nix whatever any log signed and only records what the policy would reject"
+      lib.optional (cfg.mode == "report") "${opt}.mode = \"report\": serve hands Nix whatever any log signed and only records what the policy would reject"
       ++ lib.optional (settings.builders-use-substitutes or false) "nix.settings.builders-use-substitutes: remote builders substitute from their own caches, around the vote";
 
     environment.systemPackages = [ cfg.package ];
@@ -323,6 +328,8 @@ in
       # A policy change should not wait an hour behind the 404s Nix remembers.
       narinfo-cache-negative-ttl = mkDefault 30;
       fallback = mkDefault true;
+      # It reads /etc/trustix-vote/config.ini (written below) to find the state directory.
+      post-build-hook = mkIf cfg.postBuildHook.enable "${cfg.package}/lib/node_modules/trustix-vote/hooks/post-build-hook";
     };
     # The generated key is known only at run time; nix.conf picks it up from here
     # ("!": no error while the file does not exist yet: Nix then trusts no key).
