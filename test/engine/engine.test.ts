@@ -105,7 +105,7 @@ describe('engine', () => {
     const engine = createEngine({ logs, ops: fakeOps() });
     const ballot = await engine.collectHashPart(hashPartOf(lib), run());
     assert.equal(ballot?.path, lib);
-    assert.equal(engine.decide(ballot!, majority(logs)).narHash, hash('2'));
+    assert.equal((await engine.decide(ballot!, majority(logs))).narHash, hash('2'));
     assert.equal(await engine.collectHashPart(hashPartOf(app), run()), undefined);
   });
 
