@@ -265,9 +265,10 @@ const STOPPED = 'policy was stopped before it decided: trustix-vote is shutting 
 function newWorker(data: ThreadData, memoryLimitMb: number): Worker {
   const options = {
     workerData: data,
-    // Twice the limit: the worker resets the policy at the limit itself, between decisions,
-    // before V8 would spend its time collecting a heap that is nearly full.
-    resourceLimits: { maxOldGenerationSizeMb: 2 * memoryLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.min(16, memoryLimitMb / 4)) },
+    // Old generation twice the limit: the worker resets the policy at the limit itself,
+    // between decisions, before V8 would spend its time collecting a nearly full heap.
+    // A small young generation: the policy's garbage is short-lived, and serve's RSS counts.
+    resourceLimits: { maxOldGenerationSizeMb: 2 * memoryLimitMb, maxYoungGenerationSizeMb: 4 },
     stdout: false,
     stderr: false,
   };
