@@ -137,7 +137,7 @@ export function startPolicyWorker(opts: PolicyWorkerOptions): PolicyWorker {
 
   function judged(t: Thread, m: Extract<FromThread, { kind: 'judged' }>): void {
     const batch = t.batches.shift();
-    if (batch?.id !== m.id) throw new Error(`policy worker answered batch ${m.id}, expected ${batch?.id}`);
+    if (batch?.id !== m.id) return lost(t, `policy worker answered batch ${m.id} where ${batch?.id} was due; the policy restarted with fresh state`);
     const jobs = t.inflight.splice(0, batch.size);
     t.answered += jobs.length;
     jobs.forEach((job, i) => {
