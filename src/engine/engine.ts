@@ -10,7 +10,7 @@ import type { Answer, Ballot, Claim, Question } from '../claims.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
-import type { PolicyRunner } from '../vote/policy.ts';
+import type { PolicyRunner } from '../vote/runner.ts';
 import type { Decision } from '../vote/types.ts';
 import type { Observer } from './observer.ts';
 import { againstChosen, choosePath } from './path.ts';

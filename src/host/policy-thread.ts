@@ -15,30 +15,9 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LogInfo } from '../claims.ts';
 import type { NarHash } from '../nixfmt/index.ts';
 import { loadPolicy, PolicyLoadError, type Judgement, type Policy } from '../vote/policy.ts';
-import { unpackBallots, type Packed } from './policy-wire.ts';
-
-export interface ThreadData {
-  readonly source: string;
-  readonly chunkName: string;
-  readonly logs: readonly LogInfo[];
-  readonly budget: number;
-  readonly timeLimitMs: number;
-  readonly memoryLimitBytes: number;
-  /** Int32Array[2]: decisions started, and 1 while one runs. */
-  readonly progress: SharedArrayBuffer;
-}
-
-export type ToThread = { readonly id: number; readonly ballots: Packed };
-export type FromThread =
-  | { readonly kind: 'ready' }
-  | { readonly kind: 'load-error'; readonly message: string }
-  | { readonly kind: 'judged'; readonly id: number; readonly hashes: readonly (string | null)[]; readonly reasons: readonly string[] };
-
-export const STARTED = 0;
-export const BUSY = 1;
+import { BUSY, STARTED, unpackBallots, type FromThread, type ThreadData, type ToThread } from './policy-wire.ts';
 
 /** A decision that may have made this many bytes of strings is followed by a memory check. */
 const CHECK_AFTER_UNITS = 1 << 16;

@@ -1,5 +1,6 @@
 /**
- * Ballots as they cross to the policy's worker thread: one flat array per batch.
+ * What crosses to the policy's worker thread (policy-thread.ts) and back, and ballots
+ * packed for it: one flat array per batch.
  *
  * Structured clone pays per object and per property name, and a ballot of five votes
  * is some forty objects; a flat list of strings and numbers costs a sixth of that to
@@ -17,6 +18,29 @@ import type { Answer, Ballot, Claim, FaultKind, LogInfo, MissKind } from '../cla
 import type { NarHash, StorePath } from '../nixfmt/index.ts';
 
 export type Packed = (string | number)[];
+
+export interface ThreadData {
+  readonly source: string;
+  readonly chunkName: string;
+  readonly logs: readonly LogInfo[];
+  readonly budget: number;
+  readonly timeLimitMs: number;
+  readonly memoryLimitBytes: number;
+  /** Int32Array[2]: decisions started, and 1 while one runs. */
+  readonly progress: SharedArrayBuffer;
+}
+
+/** A batch of ballots, packed by packBallots. */
+export type ToThread = { readonly id: number; readonly ballots: Packed };
+/** The worker's answers: once loaded (or not), then per batch, in the order sent. */
+export type FromThread =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'load-error'; readonly message: string }
+  | { readonly kind: 'judged'; readonly id: number; readonly hashes: readonly (string | null)[]; readonly reasons: readonly string[] };
+
+/** Indexes into `progress`, which the worker writes as it decides and the caller reads to blame a stuck decision. */
+export const STARTED = 0;
+export const BUSY = 1;
 
 export function packBallots(ballots: readonly Ballot[], logs: readonly LogInfo[]): Packed {
   const out: Packed = [];

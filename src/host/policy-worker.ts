@@ -5,7 +5,7 @@
  * Ballots are sent in batches, one message per turn of the event loop (at most
  * MAX_BATCH ballots each), packed to hold only what the policy sees (policy-wire.ts).
  * The worker (policy-thread.ts) answers each with the winning hash and the reason, and
- * the Decision is built here (vote/policy.ts `decisionOf`). A policy is held to:
+ * the Decision is built here (vote/runner.ts `decisionOf`). A policy is held to:
  *
  *   - its instruction budget, library calls charged by the bytes they touch, and its
  *     time limit, inside the worker (vote/lua/budget.ts): the decision is untrusted,
@@ -25,10 +25,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { NarHash } from '../nixfmt/index.ts';
-import { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf, type PolicyRunner } from '../vote/policy.ts';
+import { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf, type PolicyRunner } from '../vote/runner.ts';
 import type { Decision } from '../vote/types.ts';
-import { BUSY, STARTED, type FromThread, type ThreadData, type ToThread } from './policy-thread.ts';
-import { packBallots } from './policy-wire.ts';
+import { BUSY, packBallots, STARTED, type FromThread, type ThreadData, type ToThread } from './policy-wire.ts';
 
 export const DEFAULT_MEMORY_LIMIT_MB = 64;
 /** How long past its time limit a decision may run before the worker is stopped from outside. */

@@ -20,7 +20,7 @@
  * check and serve run the same code on a worker thread (host/policy-worker.ts), which
  * can be stopped when a single call runs away and which bounds the policy's memory.
  * `judge` is what crosses that thread: the winner and the reason, from which
- * `decisionOf` builds the Decision on the caller's side.
+ * `decisionOf` (runner.ts) builds the Decision on the caller's side.
  */
 import { lauxlib, lua, to_jsstring } from 'fengari';
 import type { LuaState } from 'fengari';
@@ -35,37 +35,16 @@ import { consistentBallot } from './consistency.ts';
 import { buildDecision, decidedBy, SELF_VERIFYING, trustedReason, untrustedReason } from './tally.ts';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { Decision } from './types.ts';
+import { DEFAULT_BUDGET, type Judgement, type SyncPolicy } from './runner.ts';
 
-/** What a policy made of one ballot: the NarHash it trusts (none: untrusted) and why. */
-export interface Judgement {
-  readonly narHash?: NarHash;
-  readonly reason: string;
-  /** Instructions and charged units the decision spent (lua/budget.ts). */
-  readonly spent: number;
-}
+export { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf } from './runner.ts';
+export type { Judgement, PolicyRunner, SyncPolicy } from './runner.ts';
 
-export interface Policy {
-  readonly logs: readonly LogInfo[];
-  decide(ballot: Ballot): Decision;
+export interface Policy extends SyncPolicy {
+  /** What it makes of a ballot, without the Decision around it: what crosses a thread. */
   judge(ballot: Ballot): Judgement;
   /** Drops everything the policy kept between decisions (its globals) and loads it afresh. */
   reset(): void;
-  close(): void;
-}
-
-/**
- * A policy as check and serve use it, which may run on another thread: the in-thread
- * Policy is one, host/policy-worker.ts makes the other.
- */
-export interface PolicyRunner {
-  readonly logs: readonly LogInfo[];
-  decide(ballot: Ballot): Decision | Promise<Decision>;
-  close(): void | Promise<void>;
-}
-
-/** The Decision for a ballot, given what the policy judged of it (on whichever thread). */
-export function decisionOf(ballot: Ballot, logs: readonly LogInfo[], j: Judgement): Decision {
-  return buildDecision(consistentBallot(ballot), logs, j.narHash, j.reason);
 }
 
 export interface LoadPolicyOptions {
@@ -81,10 +60,6 @@ export interface LoadPolicyOptions {
   /** Wall-clock limit per decision (and for running the chunk), with the clock to measure it. */
   readonly time?: TimeLimit;
 }
-
-export const DEFAULT_BUDGET = 1_000_000;
-/** How long one decision may take, in milliseconds, where a clock is given. */
-export const DEFAULT_TIME_LIMIT_MS = 200;
 
 /** A content-addressed path proves itself; anything else needs a strict majority of the configured logs. */
 export const DEFAULT_POLICY_SOURCE = `-- A content-addressed path proves itself (Nix re-hashes it on import): one log is enough.
