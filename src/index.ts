@@ -1,6 +1,7 @@
 /**
  * trustix-vote as a library: the formats Nix speaks, the claims logs make, the log
- * kinds, the engine that collects ballots, and the Lua policy that decides them.
+ * kinds, the engine that collects ballots, and the Lua policy that decides them (in
+ * this thread, or on a worker thread as check and serve run it).
  * Only re-exports; the command line is bin/trustix-vote (src/cli/main.ts).
  */
 export * from './nixfmt/index.ts';
@@ -13,5 +14,6 @@ export { tee, type Observer } from './engine/observer.ts';
 export { gated, type AnswerGate } from './engine/gate.ts';
 export { compareRebuild, type RebuildComparison, type RebuildVerdict } from './engine/rebuild.ts';
 export * from './vote/index.ts';
+export { DEFAULT_MEMORY_LIMIT_MB, startPolicyWorker, type PolicyWorker, type PolicyWorkerOptions } from './host/policy-worker.ts';
 export { parseConfig, type Config, type JournalConfig, type PolicyConfig, type QueryConfig, type ServeConfig } from './config/config.ts';
 export { ConfigError } from './config/errors.ts';

@@ -10,7 +10,7 @@ test('exports points at the compiled src/index.ts, which offers the engine, the 
   assert.equal(pkg.exports['.'].types, './dist/index.d.ts');
   const build = JSON.parse(readFileSync(new URL('../tsconfig.build.json', import.meta.url), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
   assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'dist'], 'src/index.ts compiles to dist/index.js');
-  for (const name of ['createEngine', 'loadPolicy', 'parseConfig', 'parseNarInfo', 'fingerprint', 'createSources', 'LOG_KINDS', 'withLimits', 'NetError', 'miss', 'fault', 'tee']) {
+  for (const name of ['createEngine', 'loadPolicy', 'parseConfig', 'parseNarInfo', 'fingerprint', 'createSources', 'LOG_KINDS', 'withLimits', 'NetError', 'miss', 'fault', 'tee', 'startPolicyWorker', 'decisionOf']) {
     assert.ok(name in api, `${name} is exported`);
   }
   const policy = api.loadPolicy({ source: api.DEFAULT_POLICY_SOURCE, chunkName: 'default', logs: [{ name: 'a', weight: 1 }] });

@@ -132,7 +132,7 @@ async function compareOne(o: DrainOptions, e: SpoolEntry, info: PathInfo, signal
   const ballot = await o.engine.collect(info.path as StorePath, signal);
   // This machine's earlier builds are not a vote about this one.
   const answers = ballot.answers.map((a, i): Answer => (leaveOut.has(i) ? miss('not-found', 'this machine\'s own build is what is being compared') : a));
-  const decision = o.engine.decide({ path: ballot.path, answers }, o.policy);
+  const decision = await o.engine.decide({ path: ballot.path, answers }, o.policy);
   const cmp = compareRebuild(ballot, o.logs.map((l) => l.name), decision, info.narHash, leaveOut);
   const now = o.now();
   if (cmp.verdict === 'unchecked' && now - e.queued < KEEP_UNCHECKED_MS) return 'keep';

@@ -1,6 +1,7 @@
 /**
  * What `check` and `serve` share: the configuration (a file, or the machine's
- * nix.conf), the policy (loaded and checked before any query), the logs and the engine.
+ * nix.conf), the policies (a policy file is loaded and checked here before any query,
+ * then runs on a worker thread of its own), the logs and the engine.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { Journal } from '../journal/journal.ts';
 import type { Source } from '../journal/rows.ts';
 import { createSources, LOG_KINDS, type LogSource, type Registry } from '../logs/index.ts';
 import type { LogEvent } from '../ops.ts';
+import { startPolicyWorker } from '../host/policy-worker.ts';
 import { defaultPolicy } from '../vote/default-policy.ts';
 import type { CliIO } from './io.ts';
 
@@ -106,13 +108,19 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
         policies.push({ name: p.name, policy: defaultPolicy(infos) });
         continue;
       }
-      const { loadPolicy } = await import('../vote/policy.ts');
-      policies.push({ name: p.name, policy: loadPolicy({ ...lua, logs: infos }) });
+      // Loaded here first, so that a policy that does not load is an error before anything
+      // is queried; then it runs on a worker thread of its own, which loads it again.
+      const { DEFAULT_TIME_LIMIT_MS, loadPolicy } = await import('../vote/policy.ts');
+      loadPolicy({ ...lua, logs: infos, time: { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() } }).close();
+      policies.push({ name: p.name, policy: startPolicyWorker({ ...lua, logs: infos }) });
     }
   } catch (e) {
-    for (const p of policies) p.policy.close();
+    await Promise.all(policies.map((p) => p.policy.close()));
     throw e;
   }
+  // On SIGINT/SIGTERM a policy deep in a long run is stopped, not waited for.
+  const stopPolicies = () => Promise.all(policies.map((p) => p.policy.close()));
+  io.signal.addEventListener('abort', () => void stopPolicies(), { once: true });
   const ops = createHostOps({ connections: config.query.perLog, connectTimeoutMs: config.query.timeoutMs, verifyOnWorker: opts.verifyOnWorker === true, startSmall: opts.startSmall === true, ...(opts.onEvent && { onEvent: opts.onEvent }) });
   const global = pLimit(config.query.concurrency);
   const limits = { ...config.query, global: <T>(fn: () => Promise<T>) => global(fn) };
@@ -133,7 +141,7 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
   return {
     config, policies, logs, engine, ops, journal,
     async close() {
-      for (const p of policies) p.policy.close();
+      await stopPolicies();
       journal?.close();
       await ops.close();
     },

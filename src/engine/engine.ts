@@ -10,7 +10,7 @@ import type { Answer, Ballot, Claim, Question } from '../claims.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
-import type { Policy } from '../vote/policy.ts';
+import type { PolicyRunner } from '../vote/runner.ts';
 import type { Decision } from '../vote/types.ts';
 import { gated, type AnswerGate } from './gate.ts';
 import type { Observer } from './observer.ts';
@@ -22,7 +22,8 @@ export type OnVote = (claim: Claim) => void;
 /** A policy and the name it is known by ('' for the default). */
 export interface NamedPolicy {
   readonly name: string;
-  readonly policy: Policy;
+  /** check and serve run it on a worker thread (host/policy-worker.ts): deciding is asynchronous. */
+  readonly policy: PolicyRunner;
 }
 
 export interface Engine {
@@ -34,7 +35,7 @@ export interface Engine {
    */
   collectHashPart(hashPart: HashPart, signal: AbortSignal, onVote?: OnVote): Promise<Ballot | undefined>;
   /** One policy's decision over a collected ballot, told to the observer. */
-  decide(ballot: Ballot, policy: NamedPolicy): Decision;
+  decide(ballot: Ballot, policy: NamedPolicy): Promise<Decision>;
   /**
    * Decides every path in `roots`, and with `walk` every path their voted References
    * lead to: the winner's when trusted, otherwise only references most configured logs
@@ -82,8 +83,8 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
       return { path, answers };
     },
 
-    decide(ballot, { name, policy }) {
-      const decision = policy.decide(ballot);
+    async decide(ballot, { name, policy }) {
+      const decision = await policy.decide(ballot);
       observer?.decided?.(decision, ballot, name);
       return decision;
     },
@@ -101,8 +102,8 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
           return;
         }
         seen.add(path);
-        const task = engine.collect(path, signal).then((ballot) => {
-          const decision = engine.decide(ballot, policy);
+        const task = engine.collect(path, signal).then(async (ballot) => {
+          const decision = await engine.decide(ballot, policy);
           results.push(decision);
           done += 1;
           ops.log({ kind: 'progress', done, total: seen.size, phase: 'voting' });

@@ -42,10 +42,14 @@ export async function listen(handler: Handler, where: Listen, opts: ListenOption
   const conns = connectionCap(opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS, (crowded) => {
     server.keepAliveTimeout = crowded ? KEEP_ALIVE_CROWDED_MS : KEEP_ALIVE_MS;
   });
+  let closing = false;
   const server: Server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
     active += 1;
     last = performance.now();
     conns.busy(req.socket, res);
+    // A request answered after close() began would otherwise keep its connection (and
+    // the stop) waiting for the keep-alive timeout.
+    res.once('finish', () => closing && setImmediate(() => server.closeIdleConnections()));
     void respond(handler, req, res).finally(() => {
       active -= 1;
       last = performance.now();
@@ -66,6 +70,7 @@ export async function listen(handler: Handler, where: Listen, opts: ListenOption
     active: () => active,
     connections: () => conns.open(),
     close: () => new Promise<void>((resolve) => {
+      closing = true;
       server.close(() => resolve());
       server.closeIdleConnections();
     }),

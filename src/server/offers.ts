@@ -118,7 +118,7 @@ export function createOffers(o: OffersOptions): Offers {
       const ballot = await ballots.collect(hashPart, deadline.signal, onVote);
       const base = { policy: policy.name, ms: 0, references: [] as readonly StorePath[] };
       if (ballot === undefined) return { ...base, ...NOTHING, why: 'no log knows this path', decision: undefined, ms: o.ops.now() - t0 };
-      const decision = o.engine.decide(ballot, policy);
+      const decision = await o.engine.decide(ballot, policy);
       const offer = await makeOffer(o, ballot, decision, deadline.signal);
       return { ...offer, policy: policy.name, why: whyOf(decision, offer), decision, references: winnerClaimReferences(ballot, decision), ms: o.ops.now() - t0 };
     } finally {

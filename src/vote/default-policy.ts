@@ -12,13 +12,13 @@ import type { Ballot, Claim, LogInfo } from '../claims.ts';
 import { caProvesFacts, type NarHash } from '../nixfmt/index.ts';
 import { consistentBallot } from './consistency.ts';
 import { leader, majorityOf } from './lua/count.ts';
-import type { Policy } from './policy.ts';
+import type { SyncPolicy } from './runner.ts';
 import { buildDecision, SELF_VERIFYING, trustedReason, untrustedReason } from './tally.ts';
 import type { Decision } from './types.ts';
 
 const MAX_REASON = 300;
 
-export function defaultPolicy(configured: readonly LogInfo[]): Policy {
+export function defaultPolicy(configured: readonly LogInfo[]): SyncPolicy {
   const logs = configured.map((l) => ({ name: l.name, weight: l.weight }));
   let closed = false;
   return {

@@ -11,16 +11,23 @@
  *   end
  *
  * Whatever the policy does, `decide` returns a Decision and fails closed: running out
- * of budget, a runtime error, a result of the wrong type or a hash no log voted for all
- * give 'untrusted' with a reason. Claims inconsistent with more backers of their own
- * NarHash are faults before the policy sees them (consistency.ts).
+ * of budget or time (lua/budget.ts), a runtime error, a result of the wrong type or a
+ * hash no log voted for all give 'untrusted' with a reason. Claims inconsistent with
+ * more backers of their own NarHash are faults before the policy sees them
+ * (consistency.ts).
+ *
+ * This is the policy in the calling thread, as `policy test` and the tests use it;
+ * check and serve run the same code on a worker thread (host/policy-worker.ts), which
+ * can be stopped when a single call runs away and which bounds the policy's memory.
+ * `judge` is what crosses that thread: the winner and the reason, from which
+ * `decisionOf` (runner.ts) builds the Decision on the caller's side.
  */
 import { lauxlib, lua, to_jsstring } from 'fengari';
 import type { LuaState } from 'fengari';
 import { parseNarHash } from '../nixfmt/index.ts';
 import type { NarHash } from '../nixfmt/index.ts';
 import { BallotView } from './lua/ballot.ts';
-import { Budget } from './lua/budget.ts';
+import { Budget, type TimeLimit } from './lua/budget.ts';
 import { builtinAt, installBuiltins } from './lua/builtins.ts';
 import { chunkLabel, errorAt, luaText, typeName } from './lua/messages.ts';
 import { loadText, newSandbox } from './lua/sandbox.ts';
@@ -28,11 +35,16 @@ import { consistentBallot } from './consistency.ts';
 import { buildDecision, decidedBy, SELF_VERIFYING, trustedReason, untrustedReason } from './tally.ts';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { Decision } from './types.ts';
+import { DEFAULT_BUDGET, type Judgement, type SyncPolicy } from './runner.ts';
 
-export interface Policy {
-  readonly logs: readonly LogInfo[];
-  decide(ballot: Ballot): Decision;
-  close(): void;
+export { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf } from './runner.ts';
+export type { Judgement, PolicyRunner, SyncPolicy } from './runner.ts';
+
+export interface Policy extends SyncPolicy {
+  /** What it makes of a ballot, without the Decision around it: what crosses a thread. */
+  judge(ballot: Ballot): Judgement;
+  /** Drops everything the policy kept between decisions (its globals) and loads it afresh. */
+  reset(): void;
 }
 
 export interface LoadPolicyOptions {
@@ -40,11 +52,14 @@ export interface LoadPolicyOptions {
   /** The policy file's path, shown in messages. */
   readonly chunkName: string;
   readonly logs: readonly LogInfo[];
-  /** VM instructions per decision (and for running the chunk itself). */
+  /**
+   * VM instructions per decision (and for running the chunk itself); library calls
+   * count about one per byte they touch.
+   */
   readonly budget?: number;
+  /** Wall-clock limit per decision (and for running the chunk), with the clock to measure it. */
+  readonly time?: TimeLimit;
 }
-
-export const DEFAULT_BUDGET = 1_000_000;
 
 /** A content-addressed path proves itself; anything else needs a strict majority of the configured logs. */
 export const DEFAULT_POLICY_SOURCE = `-- A content-addressed path proves itself (Nix re-hashes it on import): one log is enough.
@@ -82,7 +97,19 @@ function checkLogs(logs: readonly LogInfo[]): void {
 export function loadPolicy(opts: LoadPolicyOptions): Policy {
   checkLogs(opts.logs);
   const logs = opts.logs.map((l) => ({ name: l.name, weight: l.weight }));
-  const budget = new Budget(opts.budget ?? DEFAULT_BUDGET);
+  return new LuaPolicy(logs, opts, openState(opts, logs));
+}
+
+interface State {
+  readonly L: LuaState;
+  readonly view: BallotView;
+  readonly budget: Budget;
+  readonly fnRef: number;
+}
+
+/** A fresh sandbox with the chunk run in it and its function kept. */
+function openState(opts: LoadPolicyOptions, logs: readonly LogInfo[]): State {
+  const budget = new Budget(opts.budget ?? DEFAULT_BUDGET, opts.time);
   const L = newSandbox();
   const file = opts.chunkName;
   try {
@@ -95,9 +122,14 @@ export function loadPolicy(opts: LoadPolicyOptions): Policy {
     };
     if (loadText(L, opts.source, `=${chunkLabel(file)}`) !== lua.LUA_OK) fail();
     budget.arm(L);
-    const status = lua.lua_pcall(L, 0, 1, 0);
-    budget.disarm(L);
-    if (budget.exhausted) throw new PolicyLoadError(file, undefined, `running the chunk took more than ${budget.limit} instructions`);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 1, 0);
+    } finally {
+      budget.disarm(L);
+    }
+    if (budget.overrunBy === 'instructions') throw new PolicyLoadError(file, undefined, `running the chunk took more than ${budget.limit} instructions`);
+    if (budget.overrunBy === 'time') throw new PolicyLoadError(file, undefined, `running the chunk took more than ${opts.time?.ms} ms`);
     if (status !== lua.LUA_OK) fail();
     if (lua.lua_type(L, -1) !== lua.LUA_TFUNCTION) {
       const got = typeName(L, -1);
@@ -105,7 +137,7 @@ export function loadPolicy(opts: LoadPolicyOptions): Policy {
     }
     if (lua.lua_iscfunction(L, -1)) throw returnedBuiltin(L, file, opts.source);
     const fnRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    return new LuaPolicy(L, logs, view, budget, fnRef, file);
+    return { L, view, budget, fnRef };
   } catch (e) {
     lua.lua_close(L);
     throw e;
@@ -137,26 +169,31 @@ function returnedBuiltin(L: LuaState, file: string, source: string): PolicyLoadE
 
 class LuaPolicy implements Policy {
   private closed = false;
+  private readonly file: string;
 
-  constructor(
-    private readonly L: LuaState,
-    readonly logs: readonly LogInfo[],
-    private readonly view: BallotView,
-    private readonly budget: Budget,
-    private readonly fnRef: number,
-    private readonly file: string,
-  ) {}
+  constructor(readonly logs: readonly LogInfo[], private readonly opts: LoadPolicyOptions, private state: State) {
+    this.file = opts.chunkName;
+  }
 
   decide(given: Ballot): Decision {
+    const { ballot, judgement } = this.run(given);
+    return buildDecision(ballot, this.logs, judgement.narHash, judgement.reason);
+  }
+
+  judge(given: Ballot): Judgement {
+    return this.run(given).judgement;
+  }
+
+  private run(given: Ballot): { ballot: Ballot; judgement: Judgement } {
     if (this.closed) throw new Error('policy is closed');
     const ballot = consistentBallot(given);
     if (ballot.answers.length !== this.logs.length) {
       throw new TypeError(`ballot for ${ballot.path} has ${ballot.answers.length} answers for ${this.logs.length} logs`);
     }
-    const { L, view, budget } = this;
+    const { L, view, budget } = this.state;
     view.set(ballot);
     lua.lua_settop(L, 0);
-    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.fnRef);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.state.fnRef);
     lua.lua_pushliteral(L, ballot.path);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, view.votes.ref);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, view.logTable.ref);
@@ -164,14 +201,25 @@ class LuaPolicy implements Policy {
     let status: number;
     try {
       status = lua.lua_pcall(L, 3, 2, 0);
-    } finally {
+    } catch (e) {
+      // Something threw past Lua's own error handling: the state cannot be trusted again.
       budget.disarm(L);
+      this.reset();
+      const why = budget.overrun ?? `policy error: internal: ${e instanceof Error ? e.message : String(e)}`;
+      return { ballot, judgement: { reason: oneLine(`${why}; the policy restarted with fresh state`), spent: budget.spent } };
     }
-    const untrusted = (reason: string): Decision => {
+    budget.disarm(L);
+    return { ballot, judgement: this.judged(given, ballot, status) };
+  }
+
+  /** What the policy's return values (or error) at the top of the stack say. */
+  private judged(given: Ballot, ballot: Ballot, status: number): Judgement {
+    const { L, view, budget } = this.state;
+    const untrusted = (reason: string): Judgement => {
       lua.lua_settop(L, 0);
-      return buildDecision(ballot, this.logs, undefined, oneLine(reason));
+      return { reason: oneLine(reason), spent: budget.spent };
     };
-    if (budget.exhausted) return untrusted(`policy ran past its budget of ${budget.limit} instructions`);
+    if (budget.overrun !== undefined) return untrusted(budget.overrun);
     if (status !== lua.LUA_OK) {
       const { line, message } = errorAt(L, chunkLabel(this.file));
       return untrusted(`policy error: ${this.file}${line === undefined ? '' : `:${line}`}: ${message}`);
@@ -195,13 +243,22 @@ class LuaPolicy implements Policy {
     const by = decidedBy(view.trail, winner);
     const counted = trustedReason(ballot, winner);
     const reason = by === undefined ? counted : by === SELF_VERIFYING ? by : `${counted}; ${by}`;
-    return buildDecision(ballot, this.logs, winner, reason);
+    return { narHash: winner, reason, spent: budget.spent };
+  }
+
+  /**
+   * Drops the Lua state and everything the policy kept in it, and starts afresh. The
+   * chunk loaded once already, so it loads again (a time limit aside).
+   */
+  reset(): void {
+    lua.lua_close(this.state.L);
+    this.state = openState(this.opts, this.logs);
   }
 
   /** The returned string at stack 1 as a NarHash, or its text when it does not parse. */
   private resolve(): NarHash | { text: string } {
-    const bytes = lua.lua_tolstring(this.L, 1) as Uint8Array;
-    const ours = this.view.strings.textOf(bytes);
+    const bytes = lua.lua_tolstring(this.state.L, 1) as Uint8Array;
+    const ours = this.state.view.strings.textOf(bytes);
     if (ours !== undefined) return ours as NarHash; // pushed from the ballot: already canonical
     const text = to_jsstring(bytes, 0, bytes.length, true);
     try {
@@ -214,6 +271,6 @@ class LuaPolicy implements Policy {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    lua.lua_close(this.L);
+    lua.lua_close(this.state.L);
   }
 }

@@ -20,14 +20,15 @@ describe('setup', () => {
     });
   });
 
-  it('the default policy runs in JS; a policy file in the Lua sandbox', async () => {
+  it('the default policy runs in JS; a policy file in the Lua sandbox, on a worker thread', async () => {
     const io = fakeIO({ readFile: (p) => (p === '/etc/tv.ini' ? text.replace(/\[policy\.strict\][^]*$/, '') : p === '/p.lua' ? 'return function() return nil end\n' : undefined) });
     const config = loadConfig(io, '/etc/tv.ini');
     const plain = await setup(io, { config });
     const lua = await setup(io, { config, policyFile: '/p.lua' });
     try {
       assert.equal(Object.getPrototypeOf(plain.policies[0]!.policy), Object.prototype, 'a plain object: the JS default (vote/default-policy.ts), no Lua state');
-      assert.notEqual(Object.getPrototypeOf(lua.policies[0]!.policy), Object.prototype, 'the Lua sandbox');
+      assert.equal((plain.policies[0]!.policy as { started?: number }).started, undefined, 'no worker for the default');
+      assert.equal((lua.policies[0]!.policy as { started?: number }).started, 1, 'the Lua sandbox on its worker (host/policy-worker.ts)');
     } finally {
       await plain.close();
       await lua.close();

@@ -105,7 +105,7 @@ describe('engine', () => {
     const engine = createEngine({ logs, ops: fakeOps() });
     const ballot = await engine.collectHashPart(hashPartOf(lib), run());
     assert.equal(ballot?.path, lib);
-    assert.equal(engine.decide(ballot!, majority(logs)).narHash, hash('2'));
+    assert.equal((await engine.decide(ballot!, majority(logs))).narHash, hash('2'));
     assert.equal(await engine.collectHashPart(hashPartOf(app), run()), undefined);
   });
 
@@ -156,7 +156,7 @@ describe('the answer gate', () => {
     const ballot = await engine.collect(app, run());
     assert.deepEqual(ballot.answers.map((a) => a.outcome), ['fault', 'vote', 'miss']);
     assert.deepEqual(seen.sort(), [['a', 'vote'], ['b', 'vote'], ['c', 'miss']]);
-    const d = engine.decide(ballot, majority(logs));
+    const d = await engine.decide(ballot, majority(logs));
     assert.equal(d.verdict, 'untrusted', '1 of 3: the equivocating log cannot help');
   });
 });

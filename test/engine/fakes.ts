@@ -1,11 +1,10 @@
 /** In-memory logs, a plain-JS majority policy and an Ops with a hand-driven clock: the engine without network or Lua. */
 import type { Answer, Ballot, Claim, LogInfo } from '../../src/claims.ts';
 import { fault, miss } from '../../src/claims.ts';
-import type { NamedPolicy } from '../../src/engine/engine.ts';
 import type { LogSource } from '../../src/logs/types.ts';
 import { hashPartOf, parseNarHash, parseStorePath, type HashPart, type StorePath } from '../../src/nixfmt/index.ts';
 import type { Deadline, Ops } from '../../src/ops.ts';
-import type { Policy } from '../../src/vote/policy.ts';
+import type { PolicyRunner } from '../../src/vote/policy.ts';
 import type { Decision } from '../../src/vote/types.ts';
 
 export const path = (name: string, n = 0): StorePath =>
@@ -49,8 +48,8 @@ export function claim(p: StorePath, h: string, refs: StorePath[] = []): Facts {
   return { path: p, narHash: hash(h), narSize: 100, references: refs };
 }
 
-export function majority(logs: readonly LogInfo[]): NamedPolicy {
-  const policy: Policy = {
+export function majority(logs: readonly LogInfo[]) {
+  const policy = {
     logs,
     close() {},
     decide(b: Ballot): Decision {
@@ -68,7 +67,7 @@ export function majority(logs: readonly LogInfo[]): NamedPolicy {
         reason: win ? 'majority' : 'no majority',
       };
     },
-  };
+  } satisfies PolicyRunner;
   return { name: '', policy };
 }
 

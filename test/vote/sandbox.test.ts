@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { PolicyLoadError } from '../../src/vote/policy.ts';
+import { PolicyLoadError, loadPolicy } from '../../src/vote/policy.ts';
 import type { Policy } from '../../src/vote/policy.ts';
 import type { Decision } from '../../src/vote/types.ts';
 import { X, Y, ballot, fn, logs, policy } from './fixtures.ts';
@@ -101,7 +101,7 @@ describe('allocation limits', () => {
     assert.equal(d.verdict, 'trusted', d.reason);
   });
   test('table.concat, table.unpack and string.byte are bounded', () => {
-    untrusted('local t = {} for i = 1, 2000 do t[i] = ("x"):rep(1000) end\nreturn table.concat(t)', /table\.concat result would be/);
+    untrusted('local t = {} for i = 1, 300 do t[i] = ("x"):rep(1000) end\nreturn table.concat(t)', /table\.concat result would be/);
     untrusted('return table.unpack({}, 1, 1e7)', /table\.unpack result list would be/);
     untrusted('return string.byte(("x"):rep(100000), 1, -1)', /string\.byte result list would be/);
   });
@@ -152,5 +152,72 @@ describe('instruction budget', () => {
   });
   test('a runaway chunk fails at load', () => {
     assert.throws(() => policy('while true do end', abc, 10_000), (e: unknown) => e instanceof PolicyLoadError && /more than 10000 instructions/.test(e.message));
+  });
+});
+
+describe('library calls are charged by the bytes they touch', () => {
+  /** Untrusted with the byte-charged budget reason, well before the unmetered call would end. */
+  function cutOff(body: string, within = 3000): void {
+    const t0 = performance.now();
+    untrusted(body, /^policy ran past its budget of 1000000 instructions, \d+ of them charged for the bytes its library calls touched$/);
+    const ms = performance.now() - t0;
+    assert.ok(ms < within, `took ${Math.round(ms)} ms`);
+  }
+  test('a loop of string.rep is cut off by the bytes it makes, not after a million calls', () => {
+    cutOff('while true do local s = string.rep("x", 100000) end');
+  });
+  test('a plain string.find is charged for every byte it compares', () => {
+    // Unmetered, fengari compares the needle at each of 128 Ki positions: seconds in one call.
+    cutOff('local a = ("a"):rep(131072)\nlocal b = ("a"):rep(4096) .. "b"\nreturn a:find(b, 1, true)');
+    cutOff('local a = ("a"):rep(131072)\nlocal b = ("a"):rep(4096) .. "b"\nreturn a:find(b)');
+  });
+  test('a literal pattern is charged for every character it tests', () => {
+    cutOff('local a = ("a"):rep(131072)\nreturn a:match(("a"):rep(4096) .. "b?c")');
+  });
+  test('each call of upper, lower, reverse, gsub, format and table.concat costs its bytes', () => {
+    for (const call of ['s:upper()', 's:lower()', 's:reverse()', 's:gsub("y", "z")', 'string.format("%s", s)', 'table.concat({ s, s })', 's:sub(2)', 's .. "."']) {
+      cutOff(`local s = ("x"):rep(60000)\nwhile true do local r = ${call} end`);
+    }
+  });
+  test('plain find still finds what it did', () => {
+    const d = decide(`
+      local s = "a.b.c"
+      local function at(i, j) return tostring(i) .. "-" .. tostring(j) end
+      return nil, table.concat({ at(s:find(".", 1, true)), at(s:find("b.c", 1, true)), at(s:find("", 3, true)), at(s:find("z", 1, true)),
+        at(s:find(".", -2, true)), at(s:find(".", -1, true)), at(s:find("c", 9, true)), at(s:find("a.", 1)) }, " ")`);
+    assert.equal(d.reason, '2-2 3-5 3-2 nil-nil 4-4 nil-nil nil-nil 1-2');
+  });
+  test('no string longer than 256 KiB, however it is made', () => {
+    untrusted('local s = "x"\nwhile true do s = s .. s end', /^policy error: \/etc\/trustix-vote\/policy\.lua:3: a string of 524288 bytes would be over the limit of 262144$/);
+    untrusted('local s = ("x"):rep(200000)\nlocal ok, e = pcall(function() return s .. s end)\nreturn nil, e', /^\/etc\/trustix-vote\/policy\.lua:3: a string of 400000 bytes would be over the limit of 262144$/);
+  });
+  test('a cheap policy pays little for the strings it reads', () => {
+    const d = decide(`local n = 0\nfor _, x in ipairs(v) do n = n + #x.nar_hash + #x.references[1] end\nreturn trustix.majority(v, l)`);
+    assert.equal(d.verdict, 'trusted', d.reason);
+  });
+});
+
+describe('time limit', () => {
+  function timed(body: string, ms: number, budget = 1e9): Decision {
+    const p = loadPolicy({ source: `return function(p, v, l)\n${body}\nend`, chunkName: '/etc/trustix-vote/policy.lua', logs: abc, budget, time: { ms, now: () => performance.now() } });
+    open.push(p);
+    return p.decide(ballot(abc, X, X, Y));
+  }
+  test('a decision that runs past it is untrusted, and says so', () => {
+    const t0 = performance.now();
+    const d = timed('while true do end', 50);
+    assert.equal(d.verdict, 'untrusted');
+    assert.match(d.reason, /^policy ran past its time limit of 50 ms; stopped after \d+ of its 1000000000 instructions$/);
+    assert.ok(performance.now() - t0 < 2000);
+  });
+  test('inside library calls too, and pcall cannot swallow it', () => {
+    assert.match(timed('while true do pcall(function() while true do local s = ("ab"):rep(1000):upper() end end) end', 50).reason, /^policy ran past its time limit of 50 ms/);
+  });
+  test('a policy that keeps within it is not affected', () => {
+    assert.equal(timed('for i = 1, 1000 do end\nreturn trustix.majority(v, l)', 200).verdict, 'trusted');
+  });
+  test('a chunk that runs past it fails at load', () => {
+    assert.throws(() => loadPolicy({ source: 'while true do end', chunkName: 'p.lua', logs: abc, budget: 1e9, time: { ms: 30, now: () => performance.now() } }),
+      (e: unknown) => e instanceof PolicyLoadError && /running the chunk took more than 30 ms/.test(e.message));
   });
 });

@@ -16,6 +16,7 @@ import type { BallotView } from './ballot.ts';
 import { caProvesFacts, parseNarHash, parseStorePath, type StorePath } from '../../nixfmt/index.ts';
 import { fractionOf, leader, majorityOf, percentOf } from './count.ts';
 import type { Enough } from './count.ts';
+import { charge } from './meter.ts';
 
 const MAX_ENTRIES = 1 << 16;
 
@@ -38,6 +39,7 @@ function readVotes(view: BallotView, L: LuaState, withWeights: boolean): ReadVot
   lauxlib.luaL_checktype(L, 1, lua.LUA_TTABLE);
   const n = lauxlib.luaL_len(L, 1);
   if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 1, `more than ${MAX_ENTRIES} votes`);
+  charge(4 * Math.max(n, 0)); // a table the policy built: read field by field, uncounted by the hook
   const out: ReadVotes = { hashes: [], logs: [], weights: [] };
   for (let i = 1; i <= n; i++) {
     if (lua.lua_geti(L, 1, i) !== lua.LUA_TTABLE) lauxlib.luaL_argerror(L, 1, `votes[${i}] is not a table`);
@@ -62,6 +64,7 @@ function readLogs(L: LuaState, withWeights: boolean): { n: number; total: number
   lauxlib.luaL_checktype(L, 2, lua.LUA_TTABLE);
   const n = lauxlib.luaL_len(L, 2);
   if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 2, `more than ${MAX_ENTRIES} logs`);
+  if (withWeights) charge(2 * Math.max(n, 0));
   let total = 0;
   const top = lua.lua_gettop(L);
   for (let i = 1; withWeights && i <= n; i++) {
@@ -135,6 +138,7 @@ function contentAddressed(view: BallotView): LuaCFunction {
 function readCaVotes(view: BallotView, L: LuaState, path: StorePath) {
   const n = lauxlib.luaL_len(L, 2);
   if (n > MAX_ENTRIES) lauxlib.luaL_argerror(L, 2, `more than ${MAX_ENTRIES} votes`);
+  charge(64 * Math.max(n, 0)); // read field by field, and a content-address proof (a hash) for each
   const out = [];
   for (let i = 1; i <= n; i++) {
     const top = lua.lua_gettop(L);
@@ -146,6 +150,7 @@ function readCaVotes(view: BallotView, L: LuaState, path: StorePath) {
     if (field(L, entry, 'references') === lua.LUA_TTABLE) {
       const refs = lua.lua_gettop(L);
       const m = Math.min(lauxlib.luaL_len(L, refs), MAX_ENTRIES);
+      charge(Math.max(m, 0));
       for (let k = 1; k <= m; k++) {
         if (lua.lua_geti(L, refs, k) === lua.LUA_TSTRING) {
           try {

@@ -41,6 +41,7 @@ declare module 'fengari' {
     lua_absindex(L: LuaState, idx: number): number;
     lua_atnativeerror(L: LuaState, f: LuaCFunction | null): LuaCFunction | null;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
+    lua_checkstack(L: LuaState, n: number): boolean;
     lua_close(L: LuaState): void;
     lua_concat(L: LuaState, n: number): void;
     lua_createtable(L: LuaState, narr: number, nrec: number): void;
@@ -123,4 +124,12 @@ declare module 'fengari' {
   export const lualib: LualibApi;
   export function to_luastring(s: string, cache?: boolean): LuaString;
   export function to_jsstring(s: LuaString, from?: number, to?: number, replacementChar?: boolean): string;
+}
+
+/** fengari's string object (src/lstring.js): meter.ts watches what it holds. */
+declare module 'fengari/src/lstring.js' {
+  export class TString {
+    realstring: Uint8Array;
+    hash: string | null;
+  }
 }
