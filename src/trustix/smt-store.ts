@@ -45,7 +45,8 @@ export interface SmtWrite {
 
 export function positionPrefix(path: Uint8Array, depth: number): Uint8Array {
   const n = Math.ceil(depth / 8);
-  const out = path.slice(0, n);
+  const out = new Uint8Array(n); // a copy even of a Buffer, whose slice() is a view
+  out.set(path.subarray(0, n));
   if (depth % 8 !== 0) out[n - 1] = (out[n - 1] as number) & ((0xff << (8 - (depth % 8))) & 0xff);
   return out;
 }

@@ -104,3 +104,15 @@ test('smt store: a path the map holds is refused, in an earlier batch or the sam
   assert.throws(() => m.insert([item(2)]), /holds path/);
   assert.throws(() => new VersionedMap().insert([item(3), item(3)]), /holds path/);
 });
+
+test('smt store: paths that are Buffers (a driver\'s rows) are read, never written to', () => {
+  const leaves = [1, 2, 3, 4, 5].map((i) => ({ path: Buffer.from(sha256(item(i).key)) as unknown as Hash, valueHash: sha256(item(i).value) }));
+  const copies = leaves.map((l) => toHex(l.path));
+  const rows = new Map<string, SmtNode>();
+  const read: SmtReader = (d, p) => rows.get(`${d}:${toHex(p)}`);
+  for (const l of leaves) for (const w of smtInsert([l], read).writes) rows.set(`${w.depth}:${toHex(w.prefix)}`, w.node);
+  assert.deepEqual(leaves.map((l) => toHex(l.path)), copies);
+  for (const l of leaves) smtProve(l.path, read);
+  assert.deepEqual(leaves.map((l) => toHex(l.path)), copies);
+  assert.equal(toHex(smtRoot(read)), toHex(buildMap([1, 2, 3, 4, 5].map(item)).root));
+});
