@@ -15,6 +15,8 @@ Commands
   submit --state DIR STOREPATH...  append locally built paths and sign the new head;
                                    safe while serve runs on the same DIR
   token NAME --secret FILE         make a write token, for LogRPC.Submit over HTTP
+  verify --state DIR               check every head, root and proof against the stored
+                                   data (after a crash, say)
 
 Run 'trustix-vote log COMMAND --help' for a command's options and exit status.
 `;
@@ -26,6 +28,7 @@ const subcommands: Record<string, () => Promise<Sub>> = {
   serve: () => import('./log-serve.ts').then((m) => m.runLogServe),
   submit: () => import('./log-submit.ts').then((m) => m.runLogSubmit),
   token: () => import('./log-token.ts').then((m) => m.runLogToken),
+  verify: () => import('./log-verify.ts').then((m) => m.runLogVerify),
 };
 
 export async function runLog(argv: readonly string[], io: CliIO): Promise<number> {

@@ -29,7 +29,7 @@ Commands
                           --closure TARGET, how much of it two keys confirm
   evidence                proof of equivocation the journal keeps
   demo                    build three local caches (one lying) with real Nix and run check
-  log init|serve|submit|token --state DIR
+  log init|serve|submit|token|verify --state DIR
                           keep a Trustix log of your own builds and serve it
   help [COMMAND]          show help for COMMAND
 

@@ -77,6 +77,8 @@ function wrap(db: Database.Database, meta: LogMeta) {
   const s = {
     dataVersion: db.prepare('PRAGMA data_version').pluck(true),
     latest: q(`${HEAD} ORDER BY seq DESC LIMIT 1`),
+    heads: q(`${HEAD} ORDER BY seq`),
+    entries: q('SELECT idx, key, digest, version FROM entries ORDER BY idx'),
     bySeq: q(`${HEAD} WHERE seq = ?`),
     byMapRoot: q(`${HEAD} WHERE map_root = ? ORDER BY seq DESC LIMIT 1`),
     putHead: db.prepare('INSERT INTO heads VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -100,6 +102,11 @@ function wrap(db: Database.Database, meta: LogMeta) {
       if (r === undefined) throw new LogStateError('the log database has no signed head');
       return headOf(r);
     },
+    /** Every head, oldest first. */
+    heads: (): StoredHead[] => (s.heads.all() as Row[]).map(headOf),
+    /** Every entry in log order. */
+    entries: (): Array<StoredEntry & { readonly key: Uint8Array }> =>
+      (s.entries.all() as Row[]).map((r) => ({ index: r[0] as number, key: bytes(r[1]), digest: hash(r[2]), version: r[3] as number })),
     head: (seq: number): StoredHead | undefined => {
       const r = s.bySeq.get(seq) as Row | undefined;
       return r === undefined ? undefined : headOf(r);
@@ -146,6 +153,8 @@ function wrap(db: Database.Database, meta: LogMeta) {
       return v === undefined ? undefined : bytes(v);
     },
     putValue: (digest: Hash, value: Uint8Array): void => void s.putValue.run(digest, value),
+    /** Runs `fn` in a read transaction: one snapshot of the database, whatever writers commit meanwhile. */
+    read: <T>(fn: () => T): T => db.transaction(fn).deferred(),
     /** Runs `fn` in an IMMEDIATE transaction: all of its writes commit (fsync'd) or none. */
     write: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     close: (): void => void db.close(),

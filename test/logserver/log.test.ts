@@ -12,6 +12,8 @@ import {
   LogHead, MapValueResponse, NIX_PROTOCOL, encodeBinary, encodeJson, kvLeafHash, parseMapEntry, toWireHead, verifyHead, verifyMapAbsence,
   verifyMapValue,
 } from '../../src/trustix/index.ts';
+import Database from 'better-sqlite3';
+import { auditLog } from '../../src/logserver/audit.ts';
 import { appendItems, auditProof, consistencyProof, logLeaves, mapHeadLeaves, mapValue, writeFirstHead } from '../../src/logserver/log.ts';
 import type { Item } from '../../src/logserver/log.ts';
 import { parseLogSecret } from '../../src/logserver/state.ts';
@@ -121,4 +123,29 @@ test('log db: a second database at the same path is refused; the first stays', (
   assert.throws(() => createLogDb(join(dir, 'versions.db'), NIX_PROTOCOL, secret.key, (db) => writeFirstHead(db, secret.sign)), /already exists/);
   openLogDb(join(dir, 'versions.db')).close();
   assert.throws(() => openLogDb(join(dir, 'missing.db')), /cannot open/);
+});
+
+test('log audit: a sound log passes; a changed value, a dropped leaf or a forged head is found', async () => {
+  const file = join(dir, 'audit.db');
+  const db = newLog('audit');
+  const all = Array.from({ length: 50 }, (_, i) => ({ key: utf8(`/nix/store/${String(i).padStart(32, 'b')}-y`), value: utf8(`{"n":${i}}`) }));
+  for (let i = 0; i < all.length; i += 9) appendItems(db, all.slice(i, i + 9), secret.sign);
+  const sound = await auditLog(db);
+  assert.deepEqual(sound, { heads: 7, entries: 50, problems: [] });
+  db.close();
+  const raw = new Database(file);
+  raw.prepare('UPDATE blobs SET value = ? WHERE digest = ?').run(utf8('{"n":"changed"}'), sha256(all[3]!.value));
+  raw.prepare('UPDATE heads SET signature = ? WHERE seq = 4').run(new Uint8Array(64));
+  raw.prepare('UPDATE tree SET hash = ? WHERE log = 0 AND level = 0 AND idx = 20').run(new Uint8Array(32));
+  raw.prepare('UPDATE tree SET hash = ? WHERE log = 0 AND level = 4 AND idx = 0').run(new Uint8Array(32));
+  raw.close();
+  const broken = openLogDb(file);
+  const report = await auditLog(broken);
+  broken.close();
+  const text = report.problems.join('\n');
+  assert.match(text, /entry 3: its value is not the one its digest names/);
+  assert.match(text, /head 4: the signature does not verify/);
+  assert.match(text, /entry 20: the stored leaf hash/);
+  assert.match(text, /head 3: LogRoot: stored subtrees give/);
+  assert.match(text, /head 4: consistency with head 3: first root mismatch/);
 });
