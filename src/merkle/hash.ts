@@ -15,7 +15,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type Hash = Uint8Array & { readonly __brand: 'merkle.Hash' };
 
@@ -23,11 +23,10 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
-/** SHA-256 of the concatenation of `parts`. */
+/** SHA-256 of the concatenation of `parts` (one-shot: cheaper than a Hash object for short inputs). */
 export function sha256(...parts: readonly Uint8Array[]): Hash {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest()) as Hash;
+  const input = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+  return new Uint8Array(hash('sha256', input, 'buffer')) as Hash;
 }
 
 export function isHash(bytes: Uint8Array): bytes is Hash {
