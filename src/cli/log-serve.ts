@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { createLogHandler } from '../logserver/handler.ts';
 import type { Writer } from '../logserver/handler.ts';
 import { listenLog } from '../logserver/listen.ts';
-import { logReader } from '../logserver/service.ts';
+import { openLog } from '../logserver/log.ts';
+import { PROVABLE_HEADS, logReader } from '../logserver/service.ts';
 import { readLogSecret, statePaths } from '../logserver/state.ts';
-import { openLogDb } from '../logserver/store.ts';
 import { parseListen } from '../server/node.ts';
 import { parsePublicToken, parseWriteToken } from '../trustix/index.ts';
 import type { PublicToken } from '../trustix/index.ts';
@@ -28,9 +28,12 @@ the Connect protocol with JSON or binary protobuf bodies (POST /<service>/<metho
   trustix_rpc.v1.LogRPC    Submit, Flush: only with --write-tokens
 
 Every answer is about the latest signed head, re-read whenever 'log submit' adds
-one. GetMapValue proves a key against any head this log signed, and proves absence
-with an empty Value. Bad requests get Connect error bodies; nothing a client sends
-stops the server.
+one. GetMapValue proves a key against any of the latest ${PROVABLE_HEADS} heads (Trustix: the
+latest only), and proves absence with an empty Value (Trustix: an error). Bad
+requests get Connect error bodies; nothing a client sends stops the server.
+
+On start the log's map is built in memory from its entries (about a second per
+100,000 entries).
 
 Options
   --state DIR            the log's state directory
@@ -68,11 +71,12 @@ export async function runLogServe(argv: readonly string[], io: CliIO): Promise<n
   }
   if (values.upstream !== undefined && !/^https?:\/\/[^\s]+$/.test(values.upstream)) throw new UsageError(`--upstream wants an http(s) URL, got "${values.upstream}"`);
   const paths = statePaths(resolve(io.cwd, values.state));
-  const db = openLogDb(paths.db);
+  const log = openLog(paths.db, { history: PROVABLE_HEADS });
+  const db = log.db;
   try {
     const writer: Writer | undefined = values['write-tokens'] === undefined ? undefined
       : { tokens: readTokens(resolve(io.cwd, values['write-tokens'])), sign: readLogSecret(paths, db.meta.key).sign };
-    const reader = logReader(db);
+    const reader = logReader(log);
     const handler = createLogHandler({
       reader,
       ...(values.upstream === undefined ? {} : { meta: { upstream: values.upstream } }),

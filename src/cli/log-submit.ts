@@ -5,11 +5,10 @@ import { parseArgs } from 'node:util';
 import { createNixOps } from '../host/nix.ts';
 import { LogStateError } from '../logserver/errors.ts';
 import { checkItem, itemOf } from '../logserver/items.ts';
-import { appendItems } from '../logserver/log.ts';
+import { appendItems, openLog } from '../logserver/log.ts';
+import type { OpenLog } from '../logserver/log.ts';
 import type { LogSecret } from '../logserver/state.ts';
 import { readLogSecret, statePaths } from '../logserver/state.ts';
-import { openLogDb } from '../logserver/store.ts';
-import type { LogDb } from '../logserver/store.ts';
 import { toHex } from '../merkle/index.ts';
 import { parseStorePath } from '../nixfmt/index.ts';
 import type { StorePath } from '../nixfmt/index.ts';
@@ -61,11 +60,12 @@ export async function runLogSubmit(argv: readonly string[], io: CliIO): Promise<
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch wants a whole number from 1 to 10000');
   if (positionals.length === 0 && !values.stdin) throw new UsageError('log submit needs STOREPATH... (or --stdin)');
   const paths = statePaths(resolve(io.cwd, values.state));
-  const db = openLogDb(paths.db);
+  const log = openLog(paths.db);
+  const db = log.db;
   try {
     if (db.meta.protocol.name !== 'nix') throw new LogStateError(`log submit appends Nix store paths; the log in ${paths.dir} is a "${db.meta.protocol.name}" log`);
     const secret = readLogSecret(paths, db.meta.key);
-    const run = { db, secret, io, failed: 0, added: 0, present: 0 };
+    const run = { log, secret, io, failed: 0, added: 0, present: 0 };
     let batch: StorePath[] = [];
     for await (const arg of args(positionals, values.stdin ? io.stdinLines : undefined)) {
       if (io.signal.aborted) break;
@@ -104,7 +104,7 @@ async function storePath(cwd: string, arg: string): Promise<StorePath> {
   }
 }
 
-interface Run { readonly db: LogDb; readonly secret: LogSecret; readonly io: CliIO; failed: number; added: number; present: number }
+interface Run { readonly log: OpenLog; readonly secret: LogSecret; readonly io: CliIO; failed: number; added: number; present: number }
 
 async function submitBatch(run: Run, batch: readonly StorePath[]): Promise<void> {
   const wanted = [...new Set(batch)];
@@ -115,8 +115,8 @@ async function submitBatch(run: Run, batch: readonly StorePath[]): Promise<void>
     run.io.stderr(`trustix-vote log submit: ${p} is not in the local store (not added)\n`);
   }
   const items = known.map((p) => itemOf(infos.get(p)!));
-  items.forEach((item, i) => checkItem(run.db.meta.protocol, item, known[i] ?? ''));
-  const { outcomes } = appendItems(run.db, items, run.secret.sign);
+  items.forEach((item, i) => checkItem(run.log.db.meta.protocol, item, known[i] ?? ''));
+  const { outcomes } = appendItems(run.log, items, run.secret.sign);
   const out: string[] = [];
   outcomes.forEach((o, i) => {
     const p = known[i];

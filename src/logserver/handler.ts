@@ -94,7 +94,7 @@ export function createLogHandler(opts: HandlerOptions): RpcHandler {
       ours(m);
       const items = m.Items.map((i) => ({ key: i.Key, value: i.Value }));
       items.forEach((item, n) => checkItem(r.db.meta.protocol, item, `Items[${n}]`));
-      const result = appendItems(r.db, items, (opts.writer as Writer).sign);
+      const result = appendItems(r.log, items, (opts.writer as Writer).sign);
       r.committed(result.head);
       opts.onSubmit?.(token, result);
       const refused = result.outcomes.flatMap((o, n) => (o.kind === 'conflict' ? [n] : []));

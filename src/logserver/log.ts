@@ -17,11 +17,33 @@
 
 import { equalBytes, nodesToAppend, sha256, storedConsistencyProof, storedInclusionProof, storedRoot, toHex } from '../merkle/index.ts';
 import type { Hash } from '../merkle/index.ts';
-import { PLACEHOLDER, encodeMapEntry, headDigest, kvLeafHash, mapHeadLeafHash, smtInsert, smtProve } from '../trustix/index.ts';
-import type { LogLeaf, MapValueResponse, SignedHead, SmtLeaf } from '../trustix/index.ts';
+import { PLACEHOLDER, encodeMapEntry, findLeaf, headDigest, insertLeaves, kvLeafHash, mapHeadLeafHash, proveTrie, trieRoot } from '../trustix/index.ts';
+import type { LogLeaf, MapValueResponse, SignedHead } from '../trustix/index.ts';
 import { LogStateError } from './errors.ts';
-import { MAIN_LOG, MAP_HEAD_LOG } from './store.ts';
-import type { LogDb, StoredHead, TreeId } from './store.ts';
+import { LogMap } from './map.ts';
+import type { MapLeaf } from './map.ts';
+import { MAIN_LOG, MAP_HEAD_LOG, openLogDb } from './store.ts';
+import type { LogDb, OpenOptions, StoredHead, TreeId } from './store.ts';
+
+/** A log's database and its map in memory. */
+export interface OpenLog {
+  readonly db: LogDb;
+  readonly map: LogMap;
+}
+
+/**
+ * Opens the log database at `file` and loads its map (O(entries)), keeping the maps
+ * of the latest `history` heads provable (default 0: only the latest).
+ */
+export function openLog(file: string, opts: OpenOptions & { readonly history?: number } = {}): OpenLog {
+  const db = openLogDb(file, opts);
+  try {
+    return { db, map: LogMap.load(db, opts.history ?? 0) };
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
 
 export interface Item {
   readonly key: Uint8Array;
@@ -58,39 +80,46 @@ export function writeFirstHead(db: LogDb, sign: HeadSigner): StoredHead {
 }
 
 /** Appends the items whose keys are new and signs one head over them, in one transaction. */
-export function appendItems(db: LogDb, items: readonly Item[], sign: HeadSigner): AppendResult {
-  return db.write(() => {
+export function appendItems(log: OpenLog, items: readonly Item[], sign: HeadSigner): AppendResult {
+  const { db, map } = log;
+  const done = db.write(() => {
     const head = db.latestHead();
+    map.catchUp();
+    if (map.latestVersion !== head.seq) throw new LogStateError(`the map is at head ${map.latestVersion}, the log at head ${head.seq}`);
     const version = head.seq + 1;
-    const log = db.tree(MAIN_LOG);
+    const tree = db.tree(MAIN_LOG);
+    const before = map.latest;
     let size = Number(head.treeSize);
-    const fresh = new Map<string, { index: number; digest: Hash }>();
-    const leaves: SmtLeaf[] = [];
+    const fresh = new Map<string, MapLeaf>();
+    const leaves: MapLeaf[] = [];
     const outcomes = items.map(({ key, value }): Outcome => {
       const digest = sha256(value);
-      const known = fresh.get(toHex(key)) ?? db.entry(key);
+      const path = sha256(key);
+      const known = fresh.get(toHex(path)) ?? findLeaf(before, path);
       if (known !== undefined) {
         return equalBytes(known.digest, digest) ? { kind: 'present', index: known.index } : { kind: 'conflict', index: known.index, digest: known.digest };
       }
       const index = size++;
-      db.putValue(digest, value);
-      db.putEntry(index, key, digest, version);
-      db.putTree(MAIN_LOG, nodesToAppend(index, kvLeafHash(key, digest), log));
-      leaves.push({ path: sha256(key), valueHash: sha256(encodeMapEntry(digest, BigInt(index))) });
-      fresh.set(toHex(key), { index, digest });
+      const leaf: MapLeaf = { path, valueHash: sha256(encodeMapEntry(digest, BigInt(index))), index, digest };
+      db.putEntry({ index, key, digest, version, path, vhash: leaf.valueHash, value });
+      db.putTree(MAIN_LOG, nodesToAppend(index, kvLeafHash(key, digest), tree));
+      leaves.push(leaf);
+      fresh.set(toHex(path), leaf);
       return { kind: 'added', index };
     });
-    if (leaves.length === 0) return { head, outcomes };
-    const { root: mapRoot, writes } = smtInsert(leaves, db.smt(head.seq));
-    db.putSmt(version, writes);
+    if (leaves.length === 0) return { head, outcomes, trie: undefined, leaves };
+    const trie = insertLeaves(before, leaves);
+    const mapRoot = trieRoot(trie);
     const mh = db.tree(MAP_HEAD_LOG);
     db.putTree(MAP_HEAD_LOG, nodesToAppend(head.seq, mapHeadLeafHash(mapRoot), mh));
     const next = signed(version, {
-      logRoot: storedRoot(size, log), treeSize: BigInt(size), mapRoot, mhRoot: storedRoot(version, mh), mhTreeSize: BigInt(version),
+      logRoot: storedRoot(size, tree), treeSize: BigInt(size), mapRoot, mhRoot: storedRoot(version, mh), mhTreeSize: BigInt(version),
     }, sign);
     db.putHead(next);
-    return { head: next, outcomes };
+    return { head: next, outcomes, trie, leaves };
   });
+  if (done.trie !== undefined) map.committed(done.head.seq, done.trie, done.leaves);
+  return { head: done.head, outcomes: done.outcomes };
 }
 
 /** Leaves start..finish (inclusive) of the main log, as LogAPI.GetLogEntries sends them. */
@@ -117,15 +146,12 @@ export function consistencyProof(db: LogDb, tree: TreeId, first: number, second:
 
 /**
  * The map's answer for `key` as head `head` signed it: the MapEntry JSON and a proof
- * of presence, or an empty Value and a proof of absence.
+ * of presence, or an empty Value and a proof of absence; undefined when this process
+ * no longer holds that head's map.
  */
-export function mapValue(db: LogDb, head: StoredHead, key: Uint8Array): MapValueResponse {
-  const { proof, leaf } = smtProve(sha256(key), db.smt(head.seq));
-  if (leaf === undefined) return { Value: new Uint8Array(0), Proof: proof };
-  const entry = db.entry(key);
-  const value = entry === undefined ? undefined : encodeMapEntry(entry.digest, BigInt(entry.index));
-  if (entry === undefined || entry.version > head.seq || value === undefined || !equalBytes(sha256(value), leaf.valueHash)) {
-    throw new LogStateError(`the log database's map and entries disagree about key ${toHex(key).slice(0, 64)}`);
-  }
-  return { Value: value, Proof: proof };
+export function mapValue(log: OpenLog, head: StoredHead, key: Uint8Array): MapValueResponse | undefined {
+  const held = log.map.at(head.seq);
+  if (held === undefined) return undefined;
+  const { proof, leaf } = proveTrie(held.trie, sha256(key));
+  return { Value: leaf === undefined ? new Uint8Array(0) : encodeMapEntry(leaf.digest, BigInt(leaf.index)), Proof: proof };
 }

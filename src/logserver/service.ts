@@ -12,25 +12,30 @@
  *   a MapRoot no head of ours signed        not_found
  *   a value we do not hold                  not_found
  *
- * GetLogAuditProof answers (Trustix panics), GetMapValue proves against any head we
- * signed and proves absence with an empty Value (Trustix: latest head only, absent =
- * error), and GetLogConsistencyProof refuses First > Second instead of sending [].
+ * GetLogAuditProof answers (Trustix panics), GetMapValue proves against the latest
+ * heads (by default 64; Trustix: the latest only) and proves absence with an empty
+ * Value (Trustix: an error), and GetLogConsistencyProof refuses First > Second
+ * instead of sending [].
  */
 
-import { toHex } from '../merkle/index.ts';
+import { equalBytes, sha256, toHex } from '../merkle/index.ts';
 import { toWireHead } from '../trustix/index.ts';
 import type {
   GetLogAuditProofRequest, GetLogConsistencyProofRequest, GetLogEntriesRequest, GetMapValueRequest, Log, LogEntriesResponse, LogHead,
   MapValueResponse, ProofResponse,
 } from '../trustix/index.ts';
-import { ConnectFailure } from './errors.ts';
+import { ConnectFailure, LogStateError } from './errors.ts';
 import { auditProof, consistencyProof, logLeaves, mapHeadLeaves, mapValue } from './log.ts';
 import { MAIN_LOG, MAP_HEAD_LOG } from './store.ts';
 import type { LogDb, StoredHead, TreeId } from './store.ts';
+import type { OpenLog } from './log.ts';
 
 export const MAX_ENTRIES_PER_CALL = 10_000;
+/** How many of the latest heads' maps `log serve` keeps provable (a reader's head may be a little behind). */
+export const PROVABLE_HEADS = 64;
 
 export interface LogReader {
+  readonly log: OpenLog;
   readonly db: LogDb;
   /** The latest head, re-read when another process committed. */
   head(): StoredHead;
@@ -38,16 +43,21 @@ export interface LogReader {
   committed(head: StoredHead): void;
 }
 
-export function logReader(db: LogDb): LogReader {
+export function logReader(log: OpenLog): LogReader {
+  const db = log.db;
   let seen = db.dataVersion();
   let latest = db.latestHead();
   return {
+    log,
     db,
     head() {
       const v = db.dataVersion();
       if (v !== seen) {
         seen = v;
-        latest = db.latestHead();
+        db.read(() => {
+          latest = db.latestHead();
+          log.map.catchUp();
+        });
       }
       return latest;
     },
@@ -110,13 +120,24 @@ export function getMapValue(r: LogReader, req: GetMapValueRequest): MapValueResp
   if (req.MapRoot.length !== 32) throw new ConnectFailure('invalid_argument', `MapRoot is ${req.MapRoot.length} bytes, not 32`);
   const head = r.db.headWithMapRoot(req.MapRoot);
   if (head === undefined) throw new ConnectFailure('not_found', `no head of this log has MapRoot ${toHex(req.MapRoot)}`);
-  return mapValue(r.db, head, req.Key);
+  let answer = mapValue(r.log, head, req.Key);
+  if (answer === undefined) {
+    r.head(); // a head committed since the last request: catch up, then look again
+    answer = mapValue(r.log, head, req.Key);
+  }
+  if (answer === undefined) {
+    throw new ConnectFailure('not_found', `head ${head.seq} (MapRoot ${toHex(req.MapRoot)}) is older than the heads this node proves against (from ${r.log.map.oldestVersion}); fetch the latest head`);
+  }
+  return answer;
 }
 
 export function getValue(r: LogReader, digest: Uint8Array): Uint8Array {
   if (digest.length !== 32) throw new ConnectFailure('invalid_argument', `Digest is ${digest.length} bytes, not 32`);
-  const value = r.db.value(digest);
+  r.head(); // the map follows the database
+  const index = r.log.map.indexOfDigest(digest);
+  const value = index === undefined ? undefined : r.db.value(index);
   if (value === undefined) throw new ConnectFailure('not_found', `no value with digest ${toHex(digest)}`);
+  if (!equalBytes(sha256(value), digest)) throw new LogStateError(`entry ${index}'s value does not hash to its digest`);
   return value;
 }
 

@@ -13,15 +13,15 @@
  * first head is committed, so a log file always has a head.
  */
 
-import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { asHash } from '../merkle/index.ts';
+import { asHash, toHex } from '../merkle/index.ts';
 import type { Hash, StoredNode, SubtreeReader } from '../merkle/index.ts';
 import { deriveLogId, parseLogKey, resolveProtocol } from '../trustix/index.ts';
-import type { LogId, LogKey, Protocol, SignedHead, SmtReader, SmtWrite } from '../trustix/index.ts';
+import type { LogId, LogKey, Protocol, SignedHead } from '../trustix/index.ts';
+import { TreeCache } from './cache.ts';
 import { LogStateError } from './errors.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
@@ -41,6 +41,14 @@ export interface StoredEntry {
   readonly digest: Hash;
   /** The head seq that added it. */
   readonly version: number;
+}
+
+/** What the map needs of an entry. */
+export interface MapRow extends StoredEntry {
+  /** SHA-256 of the key. */
+  readonly path: Hash;
+  /** SHA-256 of the entry's MapEntry JSON. */
+  readonly vhash: Hash;
 }
 
 export interface StoredLeaf {
@@ -78,20 +86,26 @@ function wrap(db: Database.Database, meta: LogMeta) {
     dataVersion: db.prepare('PRAGMA data_version').pluck(true),
     latest: q(`${HEAD} ORDER BY seq DESC LIMIT 1`),
     heads: q(`${HEAD} ORDER BY seq`),
-    entries: q('SELECT idx, key, digest, version FROM entries ORDER BY idx'),
+    entries: q('SELECT idx, key, digest, version, value FROM entries ORDER BY idx'),
     bySeq: q(`${HEAD} WHERE seq = ?`),
     byMapRoot: q(`${HEAD} WHERE map_root = ? ORDER BY seq DESC LIMIT 1`),
     putHead: db.prepare('INSERT INTO heads VALUES (?, ?, ?, ?, ?, ?, ?)'),
     node: db.prepare('SELECT hash FROM tree WHERE log = ? AND level = ? AND idx = ?').pluck(true),
     putNode: db.prepare('INSERT INTO tree VALUES (?, ?, ?, ?)'),
-    entry: q('SELECT idx, digest, version FROM entries WHERE key = ?'),
-    putEntry: db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?)'),
+    mapRows: q('SELECT idx, digest, version, path, vhash FROM entries WHERE idx >= ? ORDER BY idx'),
+    putEntry: db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)'),
     leaves: q('SELECT e.key, e.digest, t.hash FROM entries e JOIN tree t ON t.log = 0 AND t.level = 0 AND t.idx = e.idx WHERE e.idx BETWEEN ? AND ? ORDER BY e.idx'),
     mhLeaves: db.prepare('SELECT hash FROM tree WHERE log = 1 AND level = 0 AND idx BETWEEN ? AND ? ORDER BY idx').pluck(true),
-    smt: q('SELECT hash, leaf FROM smt WHERE depth = ? AND prefix = ? AND version <= ? ORDER BY version DESC LIMIT 1'),
-    putSmt: db.prepare('INSERT INTO smt VALUES (?, ?, ?, ?, ?)'),
-    value: db.prepare('SELECT value FROM blobs WHERE digest = ?').pluck(true),
-    putValue: db.prepare('INSERT OR IGNORE INTO blobs VALUES (?, ?)'),
+    value: db.prepare('SELECT value FROM entries WHERE idx = ?').pluck(true),
+  };
+  const treeCache = new TreeCache();
+  const headsByMapRoot = new Map<string, StoredHead>();
+  /** Inside `write`, reads may see this transaction's own rows, which a rollback would take back: no caching. */
+  let writing = false;
+  const treeDirect = (log: TreeId, level: number, index: number): Hash => {
+    const h = s.node.get(log, level, index) as Uint8Array | undefined;
+    if (h === undefined) throw new LogStateError(`the log database lacks tree node ${log}/${level}/${index}`);
+    return hash(h);
   };
   return {
     meta,
@@ -104,59 +118,65 @@ function wrap(db: Database.Database, meta: LogMeta) {
     },
     /** Every head, oldest first. */
     heads: (): StoredHead[] => (s.heads.all() as Row[]).map(headOf),
-    /** Every entry in log order. */
-    entries: (): Array<StoredEntry & { readonly key: Uint8Array }> =>
-      (s.entries.all() as Row[]).map((r) => ({ index: r[0] as number, key: bytes(r[1]), digest: hash(r[2]), version: r[3] as number })),
+    /** Every entry in log order, with its key and value. */
+    entries: (): Array<StoredEntry & { readonly key: Uint8Array; readonly value: Uint8Array }> =>
+      (s.entries.all() as Row[]).map((r) => ({ index: r[0] as number, key: bytes(r[1]), digest: hash(r[2]), version: r[3] as number, value: bytes(r[4]) })),
     head: (seq: number): StoredHead | undefined => {
       const r = s.bySeq.get(seq) as Row | undefined;
       return r === undefined ? undefined : headOf(r);
     },
     headWithMapRoot: (root: Uint8Array): StoredHead | undefined => {
+      const k = toHex(root);
+      const known = headsByMapRoot.get(k);
+      if (known !== undefined) return known;
       const r = s.byMapRoot.get(root) as Row | undefined;
-      return r === undefined ? undefined : headOf(r);
+      if (r === undefined) return undefined;
+      const h = headOf(r);
+      if (!writing) headsByMapRoot.set(k, h);
+      return h;
     },
     putHead: (h: StoredHead): void => {
       s.putHead.run(h.seq, h.logRoot, Number(h.treeSize), h.mapRoot, h.mhRoot, Number(h.mhTreeSize), h.signature);
     },
-    tree: (log: TreeId): SubtreeReader => (level, index) => {
-      const h = s.node.get(log, level, index) as Uint8Array | undefined;
-      if (h === undefined) throw new LogStateError(`the log database lacks tree node ${log}/${level}/${index}`);
-      return hash(h);
-    },
+    tree: (log: TreeId): SubtreeReader => (level, index) =>
+      (writing ? treeDirect(log, level, index) : treeCache.get(log, level, index, () => treeDirect(log, level, index))),
     putTree: (log: TreeId, nodes: readonly StoredNode[]): void => {
       for (const n of nodes) s.putNode.run(log, n.level, n.index, n.hash);
     },
-    entry: (key: Uint8Array): StoredEntry | undefined => {
-      const r = s.entry.get(key) as Row | undefined;
-      return r === undefined ? undefined : { index: r[0] as number, digest: hash(r[1]), version: r[2] as number };
+    /** The map's view of entries from `start` on, in log order. */
+    mapRows: (start: number): MapRow[] => {
+      // Copied out of the driver's buffers (one allocation per row, not three), to keep for long.
+      const out: MapRow[] = [];
+      for (const r of s.mapRows.iterate(start) as Iterable<Row>) {
+        const b = new Uint8Array(96);
+        b.set(r[3] as Uint8Array, 0);
+        b.set(r[4] as Uint8Array, 32);
+        b.set(r[1] as Uint8Array, 64);
+        out.push({ index: r[0] as number, version: r[2] as number, path: hash(b.subarray(0, 32)), vhash: hash(b.subarray(32, 64)), digest: hash(b.subarray(64)) });
+      }
+      return out;
     },
-    putEntry: (index: number, key: Uint8Array, digest: Hash, version: number): void => void s.putEntry.run(index, key, digest, version),
+    putEntry: (e: MapRow & { readonly key: Uint8Array; readonly value: Uint8Array }): void =>
+      void s.putEntry.run(e.index, e.key, e.digest, e.version, e.path, e.vhash, e.value),
     leaves: (start: number, finish: number): StoredLeaf[] =>
       (s.leaves.all(start, finish) as Row[]).map((r) => ({ key: bytes(r[0]), digest: hash(r[1]), leaf: hash(r[2]) })),
     mhLeaves: (start: number, finish: number): Hash[] => (s.mhLeaves.all(start, finish) as Uint8Array[]).map(hash),
-    /** The map as head `version` signed it. */
-    smt: (version: number): SmtReader => (depth, prefix) => {
-      const r = s.smt.get(depth, prefix, version) as Row | undefined;
-      if (r === undefined) return undefined;
-      if (r[1] === null) return { hash: hash(r[0]) };
-      const leaf = bytes(r[1]);
-      return { hash: hash(r[0]), leaf: { path: hash(leaf.subarray(0, 32)), valueHash: hash(leaf.subarray(32)) } };
-    },
-    putSmt: (version: number, writes: readonly SmtWrite[]): void => {
-      for (const w of writes) {
-        const leaf = w.node.leaf === undefined ? null : Buffer.concat([w.node.leaf.path, w.node.leaf.valueHash]);
-        s.putSmt.run(w.depth, w.prefix, version, w.node.hash, leaf);
-      }
-    },
-    value: (digest: Uint8Array): Uint8Array | undefined => {
-      const v = s.value.get(digest);
+    /** The value of entry `index`. */
+    value: (index: number): Uint8Array | undefined => {
+      const v = s.value.get(index);
       return v === undefined ? undefined : bytes(v);
     },
-    putValue: (digest: Hash, value: Uint8Array): void => void s.putValue.run(digest, value),
     /** Runs `fn` in a read transaction: one snapshot of the database, whatever writers commit meanwhile. */
     read: <T>(fn: () => T): T => db.transaction(fn).deferred(),
     /** Runs `fn` in an IMMEDIATE transaction: all of its writes commit (fsync'd) or none. */
-    write: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    write: <T>(fn: () => T): T => {
+      writing = true;
+      try {
+        return db.transaction(fn).immediate();
+      } finally {
+        writing = false;
+      }
+    },
     close: (): void => void db.close(),
   };
 }

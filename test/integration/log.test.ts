@@ -14,9 +14,8 @@ import { parseNarHash, parsePathInfoJson } from '../../src/nixfmt/index.ts';
 import type { StorePath } from '../../src/nixfmt/index.ts';
 import { PROCEDURES as P, parseLogKey, parseWriteToken, tokenHeader } from '../../src/trustix/index.ts';
 import type { VerifiedHead } from '../../src/trustix/index.ts';
-import { appendItems } from '../../src/logserver/log.ts';
+import { appendItems, openLog } from '../../src/logserver/log.ts';
 import { readLogSecret, statePaths } from '../../src/logserver/state.ts';
-import { openLogDb } from '../../src/logserver/store.ts';
 import { ConnectCallError, LogClient, fetchPost } from '../logserver/client.ts';
 import { hasNix } from './fixture.ts';
 import { NIX_ENV, fields, logCli, makeStorePaths, startLogServe } from './log-harness.ts';
@@ -113,10 +112,10 @@ describe('log init / serve / submit over real HTTP', { skip, timeout: 300_000 },
     assert.equal((await clients[0]!.head()).mhTreeSize, 5n, 'no new head');
     // A second path-info "built" elsewhere: another value for a path the store also holds.
     const extra = await makeStorePaths(dir, 1);
-    const db = openLogDb(statePaths(state).db);
+    const log = openLog(statePaths(state).db);
     const liar = { key: new TextEncoder().encode(extra.files[0]!), value: new TextEncoder().encode(`{"path":"${extra.files[0]}","narHash":"sha256:0rnlhm6fhsp6qw748zyfyzw6fp6w9z6yzj32jqzwiww02rhwyzww","narSize":1,"references":[]}`) };
-    appendItems(db, [liar], readLogSecret(statePaths(state), db.meta.key).sign);
-    db.close();
+    appendItems(log, [liar], readLogSecret(statePaths(state), log.db.meta.key).sign);
+    log.db.close();
     const refused = await logCli(['submit', '--state', state, extra.files[0]!, extra.dep]);
     assert.equal(refused.exitCode, 1);
     assert.match(refused.stderr, new RegExp(`refused ${extra.files[0]}: the log holds other facts for it .*never changes its answer`));

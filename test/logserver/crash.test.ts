@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { auditLog } from '../../src/logserver/audit.ts';
 import { openLogDb } from '../../src/logserver/store.ts';
-import { newLogDb, tempDir } from './fixture.ts';
+import { newLog, tempDir } from './fixture.ts';
 
 const tmp = tempDir('tv-crash-');
 after(() => tmp.remove());
@@ -39,7 +39,7 @@ async function killWriterAfter(file: string, prefix: string, ms: number): Promis
 
 test('SIGKILL of a writer mid-stream: every acknowledged batch is there, and the log checks out', { timeout: 240_000 }, async () => {
   const file = `${tmp.dir}/log.db`;
-  newLogDb(file).close();
+  newLog(file).db.close();
   const acked: Ack[] = [];
   for (let round = 0; round < 5; round++) {
     const acks = await killWriterAfter(file, `r${round}`, 50 + Math.floor(Math.random() * 400));

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NIX_PROTOCOL, decodeBinary, decodeJson, encodeBinary, encodeJson } from '../../src/trustix/index.ts';
 import type { Fields, MessageOf, Procedure, Protocol } from '../../src/trustix/index.ts';
-import { writeFirstHead } from '../../src/logserver/log.ts';
-import type { Item } from '../../src/logserver/log.ts';
+import { openLog, writeFirstHead } from '../../src/logserver/log.ts';
+import type { Item, OpenLog } from '../../src/logserver/log.ts';
 import { parseLogSecret } from '../../src/logserver/state.ts';
-import { createLogDb, openLogDb } from '../../src/logserver/store.ts';
-import type { LogDb } from '../../src/logserver/store.ts';
+import { createLogDb } from '../../src/logserver/store.ts';
 import type { RpcHandler } from '../../src/logserver/handler.ts';
 import type { RpcResponse } from '../../src/logserver/wire.ts';
 import { loadVectors, utf8 } from '../merkle/data.ts';
@@ -28,9 +27,10 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function newLogDb(file: string, protocol: Protocol = NIX_PROTOCOL): LogDb {
+/** A new log at `file`, open, with the maps of its latest `history` heads provable. */
+export function newLog(file: string, history = 64, protocol: Protocol = NIX_PROTOCOL): OpenLog {
   createLogDb(file, protocol, SECRET.key, (db) => writeFirstHead(db, SECRET.sign));
-  return openLogDb(file);
+  return openLog(file, { history });
 }
 
 export type Codec = 'json' | 'proto';

@@ -11,26 +11,25 @@ import {
   Log, LogHead, NIX_PROTOCOL, PROCEDURES as P, connectError, encodeJson, fromWireHead, kvLeafHash, parseWriteToken, tokenHeader, verifyHead, verifyMapAbsence, verifyMapValue,
 } from '../../src/trustix/index.ts';
 import { createLogHandler } from '../../src/logserver/handler.ts';
-import { appendItems } from '../../src/logserver/log.ts';
+import { appendItems, openLog } from '../../src/logserver/log.ts';
 import { logReader } from '../../src/logserver/service.ts';
 import { newLogKeyFiles } from '../../src/logserver/state.ts';
-import { openLogDb } from '../../src/logserver/store.ts';
 import { loadVectors, utf8 } from '../merkle/data.ts';
 import { Publisher } from '../trustix/publisher.ts';
 import { signerFromSeed } from '../trustix/sign.ts';
-import { E2E, SECRET, call, itemsOf, newLogDb, request, tempDir } from './fixture.ts';
+import { E2E, SECRET, call, itemsOf, newLog, request, tempDir } from './fixture.ts';
 import type { Codec } from './fixture.ts';
 
 const tmp = tempDir('tv-handler-');
 after(() => tmp.remove());
 const LOG_ID = E2E.key.log_id;
-const db = newLogDb(`${tmp.dir}/log.db`);
-appendItems(db, itemsOf(E2E.submit_batch_1), SECRET.sign);
-appendItems(db, itemsOf(E2E.submit_batch_2), SECRET.sign);
+const log = newLog(`${tmp.dir}/log.db`);
+appendItems(log, itemsOf(E2E.submit_batch_1), SECRET.sign);
+appendItems(log, itemsOf(E2E.submit_batch_2), SECRET.sign);
 const pub = new Publisher(signerFromSeed(E2E.key.ed25519_seed_hex));
 pub.flush(itemsOf(E2E.submit_batch_1));
 pub.flush(itemsOf(E2E.submit_batch_2));
-const reader = logReader(db);
+const reader = logReader(log);
 const h = createLogHandler({ reader, meta: { upstream: 'https://cache.nixos.org' } });
 const CODECS: Codec[] = ['json', 'proto'];
 
@@ -130,11 +129,11 @@ test('handler: random bodies for every procedure in both codecs end in a Connect
 });
 
 test('handler: a head another process commits is served on the next request', () => {
-  const other = openLogDb(`${tmp.dir}/log.db`);
+  const other = openLog(`${tmp.dir}/log.db`);
   const before = call(h, P['LogAPI.GetHead'], { LogID: LOG_ID }).msg!;
   const item = { key: utf8('/nix/store/11111111111111111111111111111111-other'), value: utf8('{"path":"/nix/store/11111111111111111111111111111111-other","narHash":"sha256:0rnlhm6fhsp6qw748zyfyzw6fp6w9z6yzj32jqzwiww02rhwyzww","narSize":1,"references":[]}') };
   const r = appendItems(other, [item], SECRET.sign);
-  other.close();
+  other.db.close();
   const now = call(h, P['LogAPI.GetHead'], { LogID: LOG_ID }).msg!;
   assert.equal(now.TreeSize, before.TreeSize + 1n);
   assert.deepEqual(fromWireHead(now), fromWireHead({ ...now, ...r.head, TreeSize: r.head.treeSize } as unknown as LogHead));
@@ -147,8 +146,8 @@ test('handler: Submit and Flush need a Trustix-Token signed for that procedure; 
   const token = parseWriteToken(auth.private_token_file);
   const w = tempDir('tv-submit-');
   try {
-    const wdb = newLogDb(`${w.dir}/log.db`);
-    const wr = logReader(wdb);
+    const wlog = newLog(`${w.dir}/log.db`);
+    const wr = logReader(wlog);
     const submitted: number[] = [];
     const hw = createLogHandler({ reader: wr, writer: { sign: SECRET.sign, tokens: [{ name: token.name, key: token.key }] }, onSubmit: (_, r) => submitted.push(Number(r.head.treeSize)) });
     const goHeader = (proc: string) => auth.cases.find((c) => c.procedure === proc)!.header_value;
@@ -174,7 +173,7 @@ test('handler: Submit and Flush need a Trustix-Token signed for that procedure; 
     const flush = call(hw, P['LogRPC.Flush'], { LogID: LOG_ID }, 'json', { 'trustix-token': goHeader('/trustix_rpc.v1.LogRPC/Flush') });
     assert.deepEqual(flush.msg, {});
     assert.equal(code(call(hw, P['LogRPC.Flush'], { LogID: LOG_ID }).res), 'unauthenticated');
-    wdb.close();
+    wlog.db.close();
   } finally {
     w.remove();
   }

@@ -14,8 +14,8 @@ import {
 } from '../../src/trustix/index.ts';
 import Database from 'better-sqlite3';
 import { auditLog } from '../../src/logserver/audit.ts';
-import { appendItems, auditProof, consistencyProof, logLeaves, mapHeadLeaves, mapValue, writeFirstHead } from '../../src/logserver/log.ts';
-import type { Item } from '../../src/logserver/log.ts';
+import { appendItems, auditProof, consistencyProof, logLeaves, mapHeadLeaves, mapValue, openLog, writeFirstHead } from '../../src/logserver/log.ts';
+import type { Item, OpenLog } from '../../src/logserver/log.ts';
 import { parseLogSecret } from '../../src/logserver/state.ts';
 import { MAIN_LOG, MAP_HEAD_LOG, createLogDb, openLogDb } from '../../src/logserver/store.ts';
 import { loadVectors, utf8 } from '../merkle/data.ts';
@@ -36,20 +36,21 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 const secret = parseLogSecret(V.key.private_key_file_contents, 'vector key');
 
-function newLog(name: string) {
+function newLog(name: string, history = 64): OpenLog {
   const file = join(dir, `${name}.db`);
   createLogDb(file, NIX_PROTOCOL, secret.key, (db) => writeFirstHead(db, secret.sign));
-  return openLogDb(file);
+  return openLog(file, { history });
 }
 
 test('log db: the e2e inputs give the publisher\'s heads, leaves, proofs and map answers byte for byte', async () => {
-  const db = newLog('e2e');
+  const log = newLog('e2e');
+  const db = log.db;
   const pub = new Publisher(signerFromSeed(V.key.ed25519_seed_hex));
-  const r1 = appendItems(db, items(V.submit_batch_1), secret.sign);
+  const r1 = appendItems(log, items(V.submit_batch_1), secret.sign);
   pub.flush(items(V.submit_batch_1));
-  const r2 = appendItems(db, items(V.submit_batch_2), secret.sign);
+  const r2 = appendItems(log, items(V.submit_batch_2), secret.sign);
   pub.flush(items(V.submit_batch_2));
-  const r3 = appendItems(db, [], secret.sign);
+  const r3 = appendItems(log, [], secret.sign);
   assert.deepEqual(r1.outcomes.map((o) => o.kind), Array(7).fill('added'));
   assert.deepEqual(r2.outcomes.map((o) => o.kind), ['added', 'added', 'added', 'added', 'added', 'present', 'conflict']);
   assert.equal(r3.head.seq, 3, 'nothing new, no new head');
@@ -69,15 +70,16 @@ test('log db: the e2e inputs give the publisher\'s heads, leaves, proofs and map
   }
   assert.deepEqual(consistencyProof(db, MAP_HEAD_LOG, 1, 3), pub.mhConsistency(1, 3));
   for (const m of V.map_values_at_final_root) {
-    assert.equal(encodeJson(MapValueResponse, mapValue(db, db.latestHead(), utf8(m.key_utf8))), m.response_protojson, m.key_utf8);
+    assert.equal(encodeJson(MapValueResponse, mapValue(log, db.latestHead(), utf8(m.key_utf8))!), m.response_protojson, m.key_utf8);
   }
   db.close();
 });
 
 test('log db: every head stays provable; absent keys get proofs of absence', () => {
-  const db = newLog('versions');
+  const log = newLog('versions');
+  const db = log.db;
   const all = Array.from({ length: 300 }, (_, i) => ({ key: utf8(`/nix/store/${String(i).padStart(32, 'a')}-x`), value: utf8(`{"n":${i}}`) }));
-  for (let i = 0; i < all.length; i += 37) appendItems(db, all.slice(i, i + 37), secret.sign);
+  for (let i = 0; i < all.length; i += 37) appendItems(log, all.slice(i, i + 37), secret.sign);
   const last = db.latestHead();
   assert.equal(last.treeSize, 300n);
   for (let seq = 1; seq <= last.seq; seq++) {
@@ -89,7 +91,7 @@ test('log db: every head stays provable; absent keys get proofs of absence', () 
     for (const probe of [0, n - 1, n, 299]) {
       const item = all[probe];
       if (item === undefined) continue;
-      const res = mapValue(db, head, item.key);
+      const res = mapValue(log, head, item.key)!;
       if (probe < n) {
         verifyMapValue(head.mapRoot, item.key, res.Value, res.Proof);
         const entry = parseMapEntry(res.Value);
@@ -102,17 +104,20 @@ test('log db: every head stays provable; absent keys get proofs of absence', () 
       }
     }
   }
-  assert.deepEqual(db.value(sha256(all[5]!.value)), all[5]!.value);
+  assert.deepEqual(db.value(5), all[5]!.value);
+  assert.equal(log.map.indexOfDigest(sha256(all[5]!.value)), 5);
+  assert.equal(log.map.indexOfDigest(sha256(utf8('nothing'))), undefined);
   db.close();
 });
 
 test('log db: the same value again is a no-op, another value is refused, also within one batch', () => {
-  const db = newLog('conflicts');
+  const log = newLog('conflicts');
+  const db = log.db;
   const a = { key: utf8('/nix/store/aaaa'), value: utf8('one') };
   const b = { key: utf8('/nix/store/bbbb'), value: utf8('two') };
-  const first = appendItems(db, [a, b, { ...a, value: utf8('other') }, a], secret.sign);
+  const first = appendItems(log, [a, b, { ...a, value: utf8('other') }, a], secret.sign);
   assert.deepEqual(first.outcomes, [{ kind: 'added', index: 0 }, { kind: 'added', index: 1 }, { kind: 'conflict', index: 0, digest: sha256(a.value) }, { kind: 'present', index: 0 }]);
-  const again = appendItems(db, [b, { ...b, value: utf8('changed') }], secret.sign);
+  const again = appendItems(log, [b, { ...b, value: utf8('changed') }], secret.sign);
   assert.equal(again.head.seq, first.head.seq);
   assert.deepEqual(again.outcomes.map((o) => o.kind), ['present', 'conflict']);
   assert.equal(db.latestHead().treeSize, 2n);
@@ -127,17 +132,19 @@ test('log db: a second database at the same path is refused; the first stays', (
 
 test('log audit: a sound log passes; a changed value, a dropped leaf or a forged head is found', async () => {
   const file = join(dir, 'audit.db');
-  const db = newLog('audit');
+  const log = newLog('audit');
+  const db = log.db;
   const all = Array.from({ length: 50 }, (_, i) => ({ key: utf8(`/nix/store/${String(i).padStart(32, 'b')}-y`), value: utf8(`{"n":${i}}`) }));
-  for (let i = 0; i < all.length; i += 9) appendItems(db, all.slice(i, i + 9), secret.sign);
+  for (let i = 0; i < all.length; i += 9) appendItems(log, all.slice(i, i + 9), secret.sign);
   const sound = await auditLog(db);
   assert.deepEqual(sound, { heads: 7, entries: 50, problems: [] });
   db.close();
   const raw = new Database(file);
-  raw.prepare('UPDATE blobs SET value = ? WHERE digest = ?').run(utf8('{"n":"changed"}'), sha256(all[3]!.value));
+  raw.prepare('UPDATE entries SET value = ? WHERE idx = 3').run(utf8('{"n":"changed"}'));
   raw.prepare('UPDATE heads SET signature = ? WHERE seq = 4').run(new Uint8Array(64));
   raw.prepare('UPDATE tree SET hash = ? WHERE log = 0 AND level = 0 AND idx = 20').run(new Uint8Array(32));
   raw.prepare('UPDATE tree SET hash = ? WHERE log = 0 AND level = 4 AND idx = 0').run(new Uint8Array(32));
+  raw.prepare('UPDATE entries SET vhash = ? WHERE idx = 30').run(new Uint8Array(32));
   raw.close();
   const broken = openLogDb(file);
   const report = await auditLog(broken);
@@ -148,4 +155,26 @@ test('log audit: a sound log passes; a changed value, a dropped leaf or a forged
   assert.match(text, /entry 20: the stored leaf hash/);
   assert.match(text, /head 3: LogRoot: stored subtrees give/);
   assert.match(text, /head 4: consistency with head 3: first root mismatch/);
+  assert.match(text, /entry 30: the stored SHA-256 of its key or MapEntry is wrong/);
+  assert.throws(() => openLog(file), /the map of head \d+'s entries has root .*, the head says/, 'a process refuses to serve a map its head did not sign');
+});
+
+test('log db: two writers take turns, each catching up on the other; a reader keeps the latest heads\' maps only', () => {
+  const a = newLog('writers', 2);
+  const file = join(dir, 'writers.db');
+  const b = openLog(file);
+  const item = (i: number) => ({ key: utf8(`/nix/store/${String(i).padStart(32, 'c')}-w`), value: utf8(`{"w":${i}}`) });
+  appendItems(a, [item(0), item(1)], secret.sign);
+  appendItems(b, [item(2), item(1)], secret.sign);
+  const r = appendItems(a, [item(2), item(3)], secret.sign);
+  assert.deepEqual(r.outcomes, [{ kind: 'present', index: 2 }, { kind: 'added', index: 3 }], 'a saw b\'s entry 2');
+  appendItems(b, [item(4)], secret.sign);
+  a.map.catchUp();
+  assert.equal(a.map.latestVersion, 5);
+  assert.equal(a.map.oldestVersion, 3, 'history 2: heads 3, 4 and 5');
+  assert.equal(mapValue(a, a.db.head(2)!, item(0).key), undefined);
+  const res = mapValue(a, a.db.head(3)!, item(2).key)!;
+  verifyMapValue(a.db.head(3)!.mapRoot, item(2).key, res.Value, res.Proof);
+  a.db.close();
+  b.db.close();
 });

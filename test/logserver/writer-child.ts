@@ -5,12 +5,11 @@
  * transaction, since that is where it spends its time.
  */
 import { sha256, toHex } from '../../src/merkle/index.ts';
-import { appendItems } from '../../src/logserver/log.ts';
-import { openLogDb } from '../../src/logserver/store.ts';
+import { appendItems, openLog } from '../../src/logserver/log.ts';
 import { SECRET } from './fixture.ts';
 
 const [file = '', prefix = 'w', batches = '1000000', size = '50'] = process.argv.slice(2);
-const db = openLogDb(file);
+const log = openLog(file);
 for (let b = 0; b < Number(batches); b++) {
   const items = Array.from({ length: Number(size) }, (_, i) => {
     const path = `/nix/store/${toHex(sha256(new TextEncoder().encode(`${prefix}-${b}-${i}`))).slice(0, 32).replace(/[eotu]/g, 'a')}-crash-${prefix}-${b}-${i}`;
@@ -19,8 +18,8 @@ for (let b = 0; b < Number(batches); b++) {
       value: new TextEncoder().encode(`{"path":"${path}","narHash":"sha256:0rnlhm6fhsp6qw748zyfyzw6fp6w9z6yzj32jqzwiww02rhwyzww","narSize":${b},"references":[]}`),
     };
   });
-  const r = appendItems(db, items, SECRET.sign);
+  const r = appendItems(log, items, SECRET.sign);
   const first = r.outcomes[0];
   process.stdout.write(`acked ${prefix}-${b} ${first?.index ?? -1} ${items.length}\n`);
 }
-db.close();
+log.db.close();
