@@ -45,8 +45,15 @@ export function leafHash(data: Uint8Array): Hash {
   return sha256(LEAF_PREFIX, data);
 }
 
+/** 0x01 || left || right, assembled in place (interior nodes are most of the hashing). */
+const node = new Uint8Array(1 + 2 * HASH_SIZE);
+node[0] = 0x01;
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
-  return sha256(NODE_PREFIX, left, right);
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return sha256(NODE_PREFIX, left, right);
+  node.set(left, 1);
+  node.set(right, 1 + HASH_SIZE);
+  return new Uint8Array(hash('sha256', node, 'buffer')) as Hash;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -134,8 +134,19 @@ function readMapEntry(buf: Uint8Array, where: string): [string, string] {
   return kv;
 }
 
+const byNumber = new WeakMap<MessageType<Fields>, Map<number, readonly [string, Field<unknown, Label>]>>();
+
+function fieldsByNumber(type: MessageType<Fields>): Map<number, readonly [string, Field<unknown, Label>]> {
+  let m = byNumber.get(type);
+  if (m === undefined) {
+    m = new Map(fieldList(type).map((e) => [e[1].no, e]));
+    byNumber.set(type, m);
+  }
+  return m;
+}
+
 export function decodeBinary<F extends Fields>(type: MessageType<F>, buf: Uint8Array): MessageOf<F> {
-  const byNo = new Map<number, readonly [string, Field<unknown, Label>]>(fieldList(type).map((e) => [e[1].no, e]));
+  const byNo = fieldsByNumber(type as MessageType<Fields>);
   const out: Obj = {};
   for (const [name, f] of fieldList(type)) {
     if (f.label === 'repeated') out[name] = [];
