@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parseStorePath } from '../../src/nixfmt/index.ts';
 import type { StorePath } from '../../src/nixfmt/index.ts';
-import { MAIN } from './fixture.ts';
+import { bin } from './bin.ts';
+
+/** `trustix-vote log …` as a command line: the built bin when fresh, else the sources through tsx. */
+const logCommand = (args: readonly string[]): [string, string[]] => [bin().file, [...bin().args, 'log', ...args]];
 
 export const NIX_ENV = { NIX_CONFIG: 'experimental-features = nix-command\nsandbox = false\nbuild-users-group =\nsubstituters =' };
 
@@ -35,13 +38,15 @@ export async function makeStorePaths(dir: string, n: number): Promise<{ files: S
 export interface LogCli { readonly exitCode: number; readonly stdout: string; readonly stderr: string }
 
 export async function logCli(args: readonly string[], input?: string): Promise<LogCli> {
-  const res = await execa('node', ['--import', 'tsx', MAIN, 'log', ...args], { reject: false, env: NIX_ENV, ...(input === undefined ? { stdin: 'ignore' as const } : { input }) });
+  const [file, argv] = logCommand(args);
+  const res = await execa(file, argv, { reject: false, env: NIX_ENV, ...(input === undefined ? { stdin: 'ignore' as const } : { input }) });
   return { exitCode: res.exitCode ?? -1, stdout: String(res.stdout), stderr: String(res.stderr) };
 }
 
 /** `log submit` with its pipes open, for a test that feeds it and kills it. */
 export function submitProcess(args: readonly string[]): ChildProcess {
-  return spawn('node', ['--import', 'tsx', MAIN, 'log', 'submit', ...args], { env: { ...process.env, ...NIX_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const [file, argv] = logCommand(['submit', ...args]);
+  return spawn(file, argv, { env: { ...process.env, ...NIX_ENV }, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export interface LogServe {
@@ -51,7 +56,8 @@ export interface LogServe {
 }
 
 export async function startLogServe(state: string, extra: readonly string[] = []): Promise<LogServe> {
-  const proc = execa('node', ['--import', 'tsx', MAIN, 'log', 'serve', '--state', state, '--listen', '127.0.0.1:0', ...extra], { reject: false, stdin: 'ignore' });
+  const [file, argv] = logCommand(['serve', '--state', state, '--listen', '127.0.0.1:0', ...extra]);
+  const proc = execa(file, argv, { reject: false, stdin: 'ignore' });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`log serve did not start: ${err}`)), 30_000);
