@@ -5,7 +5,7 @@
 // an older head) and non-inclusion, log inclusion, values; re-submissions; the write
 // gate for LogRPC.Submit over HTTP.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import { PROCEDURES as P, parseLogKey, parseWriteToken, tokenHeader } from '../.
 import type { VerifiedHead } from '../../src/trustix/index.ts';
 import { appendItems, openLog } from '../../src/logserver/log.ts';
 import { readLogSecret, statePaths } from '../../src/logserver/state.ts';
+import { cli } from '../cli/run.ts';
 import { ConnectCallError, LogClient, fetchPost } from '../logserver/client.ts';
 import { hasNix } from './fixture.ts';
 import { NIX_ENV, fields, logCli, makeStorePaths, startLogServe } from './log-harness.ts';
@@ -102,6 +103,21 @@ describe('log init / serve / submit over real HTTP', { skip, timeout: 300_000 },
       assert.ok((await c.lookup(heads[1]!, paths.top)) !== undefined, 'proven under an older head too');
       assert.equal(await c.lookup(heads[1]!, paths.dep), undefined, 'dep came later: proven absent under the older head');
       assert.equal(await c.lookup(heads[2]!, '/nix/store/00000000000000000000000000000000-never' as StorePath), undefined, 'proven absent');
+    }
+  });
+
+  it('trustix-vote check reads it as a `kind = trustix` log and votes with its entries', async () => {
+    const config = join(dir, 'check.ini');
+    await writeFile(config, `[state]\ndir = ${join(dir, 'reader-state')}\n[log.mine]\nkind = trustix\nurl = ${serve.url}\nkey = ${clients[0]!.key.base64}\nlog-id = ${clients[0]!.logId}\n`);
+    const r = await cli(['check', '--json', '--config', config, paths.top]);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const decided = JSON.parse(r.stdout) as Array<{ path: string; verdict: string; agree: string[]; narHash: string }>;
+    assert.deepEqual(decided.map((d) => d.path).sort(), [paths.dep, paths.top].sort(), 'the closure, from the local store');
+    const info = new Map(parsePathInfoJson((await execa('nix', ['path-info', '--json', paths.dep, paths.top], { env: NIX_ENV })).stdout).map((i) => [i.path, i]));
+    for (const d of decided) {
+      assert.equal(d.verdict, 'trusted', JSON.stringify(d));
+      assert.deepEqual(d.agree, ['mine']);
+      assert.equal(d.narHash, parseNarHash(info.get(d.path as StorePath)!.narHash));
     }
   });
 
