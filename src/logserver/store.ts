@@ -99,6 +99,7 @@ function wrap(db: Database.Database, meta: LogMeta) {
     value: db.prepare('SELECT value FROM entries WHERE idx = ?').pluck(true),
   };
   const treeCache = new TreeCache();
+  const ranges: Record<TreeId, Map<string, Hash>> = { 0: new Map(), 1: new Map() };
   const headsByMapRoot = new Map<string, StoredHead>();
   /** Inside `write`, reads may see this transaction's own rows, which a rollback would take back: no caching. */
   let writing = false;
@@ -138,8 +139,9 @@ function wrap(db: Database.Database, meta: LogMeta) {
     putHead: (h: StoredHead): void => {
       s.putHead.run(h.seq, h.logRoot, Number(h.treeSize), h.mapRoot, h.mhRoot, Number(h.mhTreeSize), h.signature);
     },
-    tree: (log: TreeId): SubtreeReader => (level, index) =>
-      (writing ? treeDirect(log, level, index) : treeCache.get(log, level, index, () => treeDirect(log, level, index))),
+    tree: (log: TreeId): SubtreeReader => (writing
+      ? (level, index) => treeDirect(log, level, index)
+      : Object.assign((level: number, index: number) => treeCache.get(log, level, index, () => treeDirect(log, level, index)), { ranges: ranges[log] })),
     putTree: (log: TreeId, nodes: readonly StoredNode[]): void => {
       for (const n of nodes) s.putNode.run(log, n.level, n.index, n.hash);
     },

@@ -19,8 +19,12 @@ import { EMPTY_ROOT, nodeHash } from './hash.ts';
 import type { Hash } from './hash.ts';
 import { splitPoint } from './root.ts';
 
-/** The stored complete subtree (level, index); it must exist. */
-export type SubtreeReader = (level: number, index: number) => Hash;
+/**
+ * The stored complete subtree (level, index); it must exist. A reader may also
+ * remember the roots of incomplete ranges (`ranges`): they never change either, and
+ * every proof for one tree size folds the same ones.
+ */
+export type SubtreeReader = ((level: number, index: number) => Hash) & { readonly ranges?: Map<string, Hash> };
 
 export interface StoredNode {
   readonly level: number;
@@ -54,8 +58,16 @@ export function nodesToAppend(size: number, leaf: Hash, read: SubtreeReader): St
 function rangeRoot(lo: number, hi: number, read: SubtreeReader): Hash {
   const n = hi - lo;
   if (isPowerOfTwo(n)) return read(Math.round(Math.log2(n)), lo / n);
+  const key = read.ranges === undefined ? '' : `${lo}-${hi}`;
+  const known = read.ranges?.get(key);
+  if (known !== undefined) return known;
   const k = splitPoint(n);
-  return nodeHash(rangeRoot(lo, lo + k, read), rangeRoot(lo + k, hi, read));
+  const h = nodeHash(rangeRoot(lo, lo + k, read), rangeRoot(lo + k, hi, read));
+  if (read.ranges !== undefined) {
+    if (read.ranges.size >= 100_000) read.ranges.clear();
+    read.ranges.set(key, h);
+  }
+  return h;
 }
 
 /** The root of the first `size` leaves. */

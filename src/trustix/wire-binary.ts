@@ -29,58 +29,99 @@ type Obj = Record<string, unknown>;
 
 // ---- writing ----
 
-function lengthDelimited(out: number[], no: number, payload: Uint8Array): void {
-  varint(out, BigInt((no << 3) | LEN));
-  varint(out, BigInt(payload.length));
-  for (const b of payload) out.push(b);
+/** Bytes written into a buffer that grows by doubling (not one JS array slot per byte). */
+class Writer {
+  buf = new Uint8Array(256);
+  len = 0;
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.len));
+    this.buf = bigger;
+  }
+
+  varint(v: bigint): void {
+    this.room(10);
+    if (v <= 0x7fffffffn) {
+      let x = Number(v);
+      while (x > 0x7f) {
+        this.buf[this.len++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      this.buf[this.len++] = x;
+      return;
+    }
+    const out: number[] = [];
+    varint(out, v);
+    for (const b of out) this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  lengthDelimited(no: number, payload: Uint8Array): void {
+    this.varint(BigInt((no << 3) | LEN));
+    this.varint(BigInt(payload.length));
+    this.bytes(payload);
+  }
+
+  done(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
-function writeValue(out: number[], no: number, kind: Kind, v: unknown, where: string): void {
+function writeValue(out: Writer, no: number, kind: Kind, v: unknown, where: string): void {
   switch (kind.t) {
-    case 'bytes': return lengthDelimited(out, no, v as Uint8Array);
-    case 'string': return lengthDelimited(out, no, utf8.encode(v as string));
-    case 'message': return lengthDelimited(out, no, encodeBinary(kind.type, v as MessageOf<Fields>));
+    case 'bytes': return out.lengthDelimited(no, v as Uint8Array);
+    case 'string': return out.lengthDelimited(no, utf8.encode(v as string));
+    case 'message': return out.lengthDelimited(no, encodeBinary(kind.type, v as MessageOf<Fields>));
     case 'map': {
       for (const [k, val] of Object.entries(v as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const entry: number[] = [];
-        lengthDelimited(entry, 1, utf8.encode(k));
-        lengthDelimited(entry, 2, utf8.encode(val));
-        lengthDelimited(out, no, Uint8Array.from(entry));
+        const entry = new Writer();
+        entry.lengthDelimited(1, utf8.encode(k));
+        entry.lengthDelimited(2, utf8.encode(val));
+        out.lengthDelimited(no, entry.done());
       }
       return;
     }
     case 'uint64': {
       const n = v as bigint;
       if (n < 0n || n > MAX_UINT64) throw malformed(`${where}: ${n} is not a uint64`);
-      varint(out, BigInt(no << 3));
-      return varint(out, n);
+      out.varint(BigInt(no << 3));
+      return out.varint(n);
     }
     case 'int32':
-      varint(out, BigInt(no << 3));
-      return varint(out, BigInt.asUintN(64, BigInt(v as number)));
+      out.varint(BigInt(no << 3));
+      return out.varint(BigInt.asUintN(64, BigInt(v as number)));
     case 'enum': {
       const i = kind.names.indexOf(v as string);
       if (i < 0) throw malformed(`${where}: unknown enum value ${JSON.stringify(v)}`);
-      varint(out, BigInt(no << 3));
-      return varint(out, BigInt(i));
+      out.varint(BigInt(no << 3));
+      return out.varint(BigInt(i));
     }
   }
 }
 
 /** Encodes `msg`; a missing required field is refused, as Go's proto.Marshal does. */
 export function encodeBinary<F extends Fields>(type: MessageType<F>, msg: MessageOf<F>): Uint8Array {
-  const out: number[] = [];
+  const out = new Writer();
   for (const [name, f] of fieldList(type)) {
     const v = (msg as Obj)[name];
-    const where = `${type.name}.${name}`;
     if (v === undefined) {
       if (f.label === 'required') throw malformed(`${type.name}: required field ${name} not set`);
       continue;
     }
+    const where = `${type.name}.${name}`;
     if (f.label === 'repeated') for (const x of v as unknown[]) writeValue(out, f.no, f.kind, x, where);
     else writeValue(out, f.no, f.kind, v, where);
   }
-  return Uint8Array.from(out);
+  return out.done();
 }
 
 // ---- reading ----

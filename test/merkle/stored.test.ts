@@ -67,3 +67,16 @@ test('stored log: ranges without a proof are ProofShapeErrors, never made-up lis
     () => storedConsistencyProof(4, 3, read), () => storedConsistencyProof(-1, 3, read), () => storedRoot(1.5, read),
   ]) assert.throws(f, ProofShapeError);
 });
+
+test('stored log: a reader that remembers incomplete ranges gives the same roots and proofs, with fewer reads', () => {
+  const all = leavesOf(3000);
+  const plain = storedLog(all);
+  const memo = storedLog(all);
+  const read: SubtreeReader = Object.assign((l: number, i: number) => memo.read(l, i), { ranges: new Map<string, Hash>() });
+  for (const size of [2999, 3000, 1500]) {
+    assert.equal(toHex(storedRoot(size, read)), toHex(storedRoot(size, plain.read)));
+    for (const i of [0, 1, 1023, 1024, 2047, 2048, size - 1]) assert.deepEqual(storedInclusionProof(i, size, read), storedInclusionProof(i, size, plain.read));
+    for (const m of [1, 17, 1024, 1500, size]) if (m <= size) assert.deepEqual(storedConsistencyProof(m, size, read), storedConsistencyProof(m, size, plain.read));
+  }
+  assert.ok(memo.count() < plain.count(), `${memo.count()} reads with ranges remembered, ${plain.count()} without`);
+});
