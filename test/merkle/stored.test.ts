@@ -75,7 +75,7 @@ test('stored log: a reader that remembers incomplete ranges gives the same roots
   const read: SubtreeReader = Object.assign((l: number, i: number) => memo.read(l, i), { ranges: new Map<string, Hash>() });
   for (const size of [2999, 3000, 1500]) {
     assert.equal(toHex(storedRoot(size, read)), toHex(storedRoot(size, plain.read)));
-    for (const i of [0, 1, 1023, 1024, 2047, 2048, size - 1]) assert.deepEqual(storedInclusionProof(i, size, read), storedInclusionProof(i, size, plain.read));
+    for (const i of [0, 1, 1023, 1024, 2047, 2048, size - 1].filter((x) => x < size)) assert.deepEqual(storedInclusionProof(i, size, read), storedInclusionProof(i, size, plain.read));
     for (const m of [1, 17, 1024, 1500, size]) if (m <= size) assert.deepEqual(storedConsistencyProof(m, size, read), storedConsistencyProof(m, size, plain.read));
   }
   assert.ok(memo.count() < plain.count(), `${memo.count()} reads with ranges remembered, ${plain.count()} without`);
