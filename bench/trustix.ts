@@ -13,6 +13,9 @@
  *                        and the leaf included in the signed LogRoot (step 5)
  *                Target ≥ 5,000 verified lookups/s.
  *
+ *   in process   the same lookups with the node's handler called directly (no HTTP): what
+ *                the proofs, codecs and checks cost on their own, both sides on one thread.
+ *
  * Run: npm run build && node --import tsx bench/trustix.ts [entries=100000] [rounds=5] [seconds=4] [inflight=32]
  */
 import { spawn } from 'node:child_process';
@@ -24,7 +27,9 @@ import { sha256, toHex } from '../src/merkle/index.ts';
 import { encodeNix32 } from '../src/nixfmt/index.ts';
 import type { StorePath } from '../src/nixfmt/index.ts';
 import { NIX_PROTOCOL, deriveLogId, encodeValue } from '../src/trustix/index.ts';
+import { createLogHandler } from '../src/logserver/handler.ts';
 import { appendItems, openLog, writeFirstHead } from '../src/logserver/log.ts';
+import { logReader } from '../src/logserver/service.ts';
 import { newLogKeyFiles, parseLogSecret } from '../src/logserver/state.ts';
 import { createLogDb } from '../src/logserver/store.ts';
 import { LogClient, poolPost } from '../test/logserver/client.ts';
@@ -139,4 +144,27 @@ for (const mode of ['map', 'full'] as const) {
 await post.close();
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
+
+// ---- the same lookups without HTTP ----
+const inProcess = openLog(file, { history: 64 });
+const handler = createLogHandler({ reader: logReader(inProcess) });
+const direct = new LogClient(async (path, body, headers) => {
+  const res = handler({ method: 'POST', path, body, header: (n) => headers[n] });
+  return { status: res.status, body: typeof res.body === 'string' ? enc.encode(res.body) : res.body };
+}, client.logId, secret.key, 'proto');
+for (const mode of ['map', 'full'] as const) {
+  const rps: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const t0 = performance.now();
+    let done = 0;
+    for (let n = r * 7; performance.now() - t0 < SECONDS * 1000; n = (n + 7919) % ENTRIES) {
+      const got = await direct.lookup(head, entry(n).path, { bindToLog: mode === 'full' });
+      if (got?.index !== BigInt(n)) throw new Error(`lookup of entry ${n} gave ${got?.index}`);
+      done += 1;
+    }
+    rps.push(done / ((performance.now() - t0) / 1000));
+  }
+  console.log(`lookups in process, no HTTP (${mode}, handler and checks on one thread, entry generation included): ${fmt(rps)} verified/s`);
+}
+inProcess.db.close();
 await rm(dir, { recursive: true, force: true });
