@@ -29,12 +29,20 @@ type Obj = Record<string, unknown>;
 
 // ---- writing ----
 
-/** Bytes written into a buffer that grows by doubling (not one JS array slot per byte). */
+/**
+ * Bytes written into one buffer that grows by doubling (not one JS array slot per
+ * byte). A nested message is written in place behind room for its length, then the
+ * length is filled in (shifting the payload when it needs more than one byte).
+ */
 class Writer {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   len = 0;
 
-  private room(n: number): void {
+  constructor(size = 64) {
+    this.buf = new Uint8Array(size);
+  }
+
+  room(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.len + n) size *= 2;
@@ -43,32 +51,46 @@ class Writer {
     this.buf = bigger;
   }
 
-  varint(v: bigint): void {
-    this.room(10);
-    if (v <= 0x7fffffffn) {
-      let x = Number(v);
-      while (x > 0x7f) {
-        this.buf[this.len++] = (x & 0x7f) | 0x80;
-        x >>>= 7;
-      }
-      this.buf[this.len++] = x;
-      return;
+  uint(x: number): void {
+    this.room(5);
+    while (x > 0x7f) {
+      this.buf[this.len++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
     }
+    this.buf[this.len++] = x;
+  }
+
+  varint(v: bigint): void {
+    if (v <= 0x7fffffffn) return this.uint(Number(v));
     const out: number[] = [];
     varint(out, v);
+    this.room(out.length);
     for (const b of out) this.buf[this.len++] = b;
   }
 
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+  lengthDelimited(no: number, payload: Uint8Array): void {
+    this.uint((no << 3) | LEN);
+    this.uint(payload.length);
+    this.room(payload.length);
+    this.buf.set(payload, this.len);
+    this.len += payload.length;
   }
 
-  lengthDelimited(no: number, payload: Uint8Array): void {
-    this.varint(BigInt((no << 3) | LEN));
-    this.varint(BigInt(payload.length));
-    this.bytes(payload);
+  /** Field `no` holding whatever `write` writes, length-prefixed. */
+  nested(no: number, write: () => void): void {
+    this.uint((no << 3) | LEN);
+    this.room(1);
+    const at = this.len++;
+    write();
+    const n = this.len - at - 1;
+    const size = n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+    if (size > 1) {
+      this.room(size - 1);
+      this.buf.copyWithin(at + size, at + 1, this.len);
+      this.len += size - 1;
+    }
+    let x = n;
+    for (let i = 0; i < size; i++, x >>>= 7) this.buf[at + i] = (x & 0x7f) | (i < size - 1 ? 0x80 : 0);
   }
 
   done(): Uint8Array {
@@ -76,51 +98,55 @@ class Writer {
   }
 }
 
-function writeValue(out: Writer, no: number, kind: Kind, v: unknown, where: string): void {
+function writeValue(out: Writer, no: number, kind: Kind, v: unknown, where: () => string): void {
   switch (kind.t) {
     case 'bytes': return out.lengthDelimited(no, v as Uint8Array);
     case 'string': return out.lengthDelimited(no, utf8.encode(v as string));
-    case 'message': return out.lengthDelimited(no, encodeBinary(kind.type, v as MessageOf<Fields>));
+    case 'message': return out.nested(no, () => writeFields(out, kind.type, v as Obj));
     case 'map': {
       for (const [k, val] of Object.entries(v as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const entry = new Writer();
-        entry.lengthDelimited(1, utf8.encode(k));
-        entry.lengthDelimited(2, utf8.encode(val));
-        out.lengthDelimited(no, entry.done());
+        out.nested(no, () => {
+          out.lengthDelimited(1, utf8.encode(k));
+          out.lengthDelimited(2, utf8.encode(val));
+        });
       }
       return;
     }
     case 'uint64': {
       const n = v as bigint;
-      if (n < 0n || n > MAX_UINT64) throw malformed(`${where}: ${n} is not a uint64`);
-      out.varint(BigInt(no << 3));
+      if (n < 0n || n > MAX_UINT64) throw malformed(`${where()}: ${n} is not a uint64`);
+      out.uint(no << 3);
       return out.varint(n);
     }
     case 'int32':
-      out.varint(BigInt(no << 3));
+      out.uint(no << 3);
       return out.varint(BigInt.asUintN(64, BigInt(v as number)));
     case 'enum': {
       const i = kind.names.indexOf(v as string);
-      if (i < 0) throw malformed(`${where}: unknown enum value ${JSON.stringify(v)}`);
-      out.varint(BigInt(no << 3));
-      return out.varint(BigInt(i));
+      if (i < 0) throw malformed(`${where()}: unknown enum value ${JSON.stringify(v)}`);
+      out.uint(no << 3);
+      return out.uint(i);
     }
+  }
+}
+
+function writeFields(out: Writer, type: MessageType<Fields>, msg: Obj): void {
+  for (const [name, f] of fieldList(type)) {
+    const v = msg[name];
+    if (v === undefined) {
+      if (f.label === 'required') throw malformed(`${type.name}: required field ${name} not set`);
+      continue;
+    }
+    const where = (): string => `${type.name}.${name}`;
+    if (f.label === 'repeated') for (const x of v as unknown[]) writeValue(out, f.no, f.kind, x, where);
+    else writeValue(out, f.no, f.kind, v, where);
   }
 }
 
 /** Encodes `msg`; a missing required field is refused, as Go's proto.Marshal does. */
 export function encodeBinary<F extends Fields>(type: MessageType<F>, msg: MessageOf<F>): Uint8Array {
-  const out = new Writer();
-  for (const [name, f] of fieldList(type)) {
-    const v = (msg as Obj)[name];
-    if (v === undefined) {
-      if (f.label === 'required') throw malformed(`${type.name}: required field ${name} not set`);
-      continue;
-    }
-    const where = `${type.name}.${name}`;
-    if (f.label === 'repeated') for (const x of v as unknown[]) writeValue(out, f.no, f.kind, x, where);
-    else writeValue(out, f.no, f.kind, v, where);
-  }
+  const out = new Writer(256);
+  writeFields(out, type as MessageType<Fields>, msg as Obj);
   return out.done();
 }
 
