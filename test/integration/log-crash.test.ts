@@ -14,7 +14,7 @@ import { parseLogKey } from '../../src/trustix/index.ts';
 import type { VerifiedHead } from '../../src/trustix/index.ts';
 import { LogClient, fetchPost } from '../logserver/client.ts';
 import { hasNix } from './fixture.ts';
-import { fields, logCli, makeStorePaths, startLogServe, submitProcess } from './log-harness.ts';
+import { fields, forgetStorePaths, logCli, makeStorePaths, startLogServe, submitProcess } from './log-harness.ts';
 import type { LogServe } from './log-harness.ts';
 
 const skip = hasNix() ? false : 'nix is not installed';
@@ -57,6 +57,7 @@ describe('log submit killed with SIGKILL mid-stream while log serve serves', { s
   });
   after(async () => {
     await serve?.stop();
+    await forgetStorePaths();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -14,6 +14,18 @@ const logCommand = (args: readonly string[]): [string, string[]] => [bin().file,
 
 export const NIX_ENV = { NIX_CONFIG: 'experimental-features = nix-command\nsandbox = false\nbuild-users-group =\nsubstituters =' };
 
+/** Every store path the log tests made, for forgetStorePaths. */
+const made: StorePath[] = [];
+
+/** Deletes from the store what makeStorePaths added (whatever is still there). */
+export async function forgetStorePaths(): Promise<void> {
+  const all = made.splice(0);
+  if (all.length === 0) return;
+  const invalid = new Set((await execa('nix-store', ['--check-validity', '--print-invalid', ...all], { env: NIX_ENV, reject: false })).stdout.split('\n'));
+  const valid = all.filter((p) => !invalid.has(p));
+  if (valid.length > 0) await execa('nix-store', ['--delete', ...valid], { env: NIX_ENV, reject: false });
+}
+
 /** `n` new store paths (files with random contents) and a built pair whose top refers to its dependency. */
 export async function makeStorePaths(dir: string, n: number): Promise<{ files: StorePath[]; dep: StorePath; top: StorePath }> {
   const salt = randomBytes(8).toString('hex');
@@ -32,6 +44,7 @@ export async function makeStorePaths(dir: string, n: number): Promise<{ files: S
   in rec { dep = mk "log-dep" [ ]; top = mk "log-top" [ dep ]; }`);
   const built = await execa('nix-build', [expr, '-A', 'dep', '-A', 'top', '--no-out-link'], { env: NIX_ENV });
   const [dep, top] = built.stdout.split('\n').filter(Boolean).map((p) => parseStorePath(p)) as [StorePath, StorePath];
+  made.push(top, dep, ...files);
   return { files, dep, top };
 }
 

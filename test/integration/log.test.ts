@@ -19,7 +19,7 @@ import { readLogSecret, statePaths } from '../../src/logserver/state.ts';
 import { cli } from '../cli/run.ts';
 import { ConnectCallError, LogClient, fetchPost } from '../logserver/client.ts';
 import { hasNix } from './fixture.ts';
-import { NIX_ENV, fields, logCli, makeStorePaths, startLogServe } from './log-harness.ts';
+import { NIX_ENV, fields, forgetStorePaths, logCli, makeStorePaths, startLogServe } from './log-harness.ts';
 import type { LogServe } from './log-harness.ts';
 
 const skip = hasNix() ? false : 'nix is not installed';
@@ -38,6 +38,7 @@ describe('log init / serve / submit over real HTTP', { skip, timeout: 300_000 },
   });
   after(async () => {
     await serve?.stop();
+    await forgetStorePaths();
     await rm(dir, { recursive: true, force: true });
   });
 
