@@ -89,6 +89,8 @@ log.db.close();
 // ---- lookups ----
 const main = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const server = spawn(process.execPath, [main, 'log', 'serve', '--state', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+// A bench that fails half way must not leave its server running.
+process.on('exit', () => server.kill('SIGKILL'));
 const url = await new Promise<string>((resolve, reject) => {
   let err = '';
   server.stderr.on('data', (d: Buffer) => {
