@@ -1,11 +1,13 @@
 // Lint rules that carry the architecture: imports flow one way
 //   cli → server → engine → logs → vote → claims → nixfmt   (config → logs; host implements ops)
+//   cli → logserver → trustix → merkle/nixfmt                (our own log; store.ts alone speaks SQL)
 // and cores never reach for the process, the network, the file system, timers or clocks
 // themselves: those come in through Ops (src/ops.ts), implemented in host/.
 import tseslint from 'typescript-eslint';
 
 const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:http', 'node:net', 'node:os', 'node:timers', 'node:timers/promises', 'node:perf_hooks', 'node:worker_threads', 'undici', 'execa'];
-const sqlite = { name: 'better-sqlite3', message: 'only src/journal/ imports the SQLite driver; use the journal' };
+/** One store module per database speaks SQL: the journal's (src/journal/) and our log's (src/logserver/store.ts). */
+const sqlite = { name: 'better-sqlite3', message: 'only src/journal/ and src/logserver/store.ts import the SQLite driver; use the journal or the log store' };
 const ioPaths = [...io.map((name) => ({ name, message: 'I/O lives in host/, cli/ and server/node.ts; pass it in through Ops.' })), sqlite];
 
 /** Folders a core may not import, as import patterns relative to src/<folder>/. */
@@ -50,5 +52,15 @@ export default tseslint.config(
   { files: ['src/config/**'], rules: importRules(['vote', 'engine', 'server', 'cli', 'host'], 'config reads files\' text; it imports logs (for the kinds) and nixfmt only') },
   { files: ['src/server/**'], ignores: ['src/server/node.ts'], rules: importRules(['cli', 'host', 'config'], 'the server gets its parts from cli; it never imports cli, host or config') },
   { files: ['src/server/node.ts'], rules: { 'no-restricted-imports': ['error', { paths: [sqlite], patterns: [{ group: layer('cli', 'host', 'config'), message: 'the Node adapter adapts the handler only' }] }] } },
+  // Our own Trustix log: an I/O edge like host/ (SQLite, the HTTP listener, key files) that
+  // builds on the pure merkle/ and trustix/; it never reaches into the vote side.
+  {
+    files: ['src/logserver/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [sqlite], patterns: [{ group: layer('cli', 'server', 'engine', 'logs', 'vote', 'config', 'host', 'journal', 'demo'), message: 'logserver builds on merkle, trustix and nixfmt only' }] }] },
+  },
+  {
+    files: ['src/logserver/store.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: layer('cli', 'server', 'engine', 'logs', 'vote', 'config', 'host', 'journal', 'demo'), message: 'logserver builds on merkle, trustix and nixfmt only' }] }] },
+  },
   { files: ['test/**', 'bench/**', 'src/demo/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

@@ -11,6 +11,8 @@ export interface CliIO {
   readonly isFile: (path: string) => boolean;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
+  /** Standard input, line by line, for commands that read it (`log submit --stdin`). */
+  readonly stdinLines?: () => AsyncIterable<string>;
 }
 
 /** A usage mistake: exit status 2, with a hint to --help. */

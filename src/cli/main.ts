@@ -4,6 +4,7 @@
  * signals or sets the exit status. It builds the real CliIO and hands it to main()
  * (run.ts), which does the rest without touching the process.
  */
+import { createInterface } from 'node:readline';
 import { isFileOrNixDir, readFileOrUndefined } from './files.ts';
 import type { CliIO } from './io.ts';
 import { main } from './run.ts';
@@ -26,6 +27,7 @@ function processIO(): CliIO {
     readFile: readFileOrUndefined,
     isFile: isFileOrNixDir,
     signal: controller.signal,
+    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
   };
 }
 

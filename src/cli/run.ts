@@ -29,6 +29,8 @@ Commands
                           --closure TARGET, how much of it two keys confirm
   evidence                proof of equivocation the journal keeps
   demo                    build three local caches (one lying) with real Nix and run check
+  log init|serve|submit|token|verify --state DIR
+                          keep a Trustix log of your own builds and serve it
   help [COMMAND]          show help for COMMAND
 
 Run 'trustix-vote COMMAND --help' for a command's options and exit status.
@@ -50,6 +52,7 @@ const commands: Record<string, () => Promise<{ run: Command; help: string }>> = 
   why: lazy(() => import('./why.ts'), (m) => ({ run: m.runWhy, help: m.WHY_HELP })),
   report: lazy(() => import('./report.ts'), (m) => ({ run: m.runReport, help: m.REPORT_HELP })),
   evidence: lazy(() => import('./evidence.ts'), (m) => ({ run: m.runEvidence, help: m.EVIDENCE_HELP })),
+  log: lazy(() => import('./log.ts'), (m) => ({ run: m.runLog, help: m.LOG_HELP })),
 };
 
 /** Runs one command line; resolves to the exit status. `serve` returns once io.signal aborts. */

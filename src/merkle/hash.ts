@@ -15,7 +15,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type Hash = Uint8Array & { readonly __brand: 'merkle.Hash' };
 
@@ -23,11 +23,10 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = Uint8Array.of(0x00);
 const NODE_PREFIX = Uint8Array.of(0x01);
 
-/** SHA-256 of the concatenation of `parts`. */
+/** SHA-256 of the concatenation of `parts` (one-shot: cheaper than a Hash object for short inputs). */
 export function sha256(...parts: readonly Uint8Array[]): Hash {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest()) as Hash;
+  const input = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+  return new Uint8Array(hash('sha256', input, 'buffer')) as Hash;
 }
 
 export function isHash(bytes: Uint8Array): bytes is Hash {
@@ -46,8 +45,15 @@ export function leafHash(data: Uint8Array): Hash {
   return sha256(LEAF_PREFIX, data);
 }
 
+/** 0x01 || left || right, assembled in place (interior nodes are most of the hashing). */
+const node = new Uint8Array(1 + 2 * HASH_SIZE);
+node[0] = 0x01;
+
 export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
-  return sha256(NODE_PREFIX, left, right);
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return sha256(NODE_PREFIX, left, right);
+  node.set(left, 1);
+  node.set(right, 1 + HASH_SIZE);
+  return new Uint8Array(hash('sha256', node, 'buffer')) as Hash;
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -5,3 +5,4 @@ export * from './root.ts';
 export * from './inclusion.ts';
 export * from './consistency.ts';
 export * from './prove.ts';
+export * from './stored.ts';

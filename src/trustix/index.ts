@@ -18,3 +18,4 @@ export * from './value.ts';
 export * from './smt-proof.ts';
 export * from './smt-tree.ts';
 export * from './token.ts';
+export * from './smt-trie.ts';

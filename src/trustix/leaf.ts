@@ -12,15 +12,17 @@
  * in the signed LogRoot is then an ordinary inclusion proof.
  */
 
-import { equalBytes, leafHash, toHex } from '../merkle/index.ts';
+import { equalBytes, leafHash, sha256, toHex } from '../merkle/index.ts';
 import type { Hash } from '../merkle/index.ts';
 import { TrustixError } from './errors.ts';
 import type { LogLeaf } from './wire-messages.ts';
 
+const LEAF = Uint8Array.of(0x00);
 const COLON = Uint8Array.of(0x3a);
 
+/** leafHash(key || ":" || valueDigest), without copying the key. */
 export function kvLeafHash(key: Uint8Array, valueDigest: Uint8Array): Hash {
-  return leafHash(Uint8Array.from([...key, ...COLON, ...valueDigest]));
+  return sha256(LEAF, key, COLON, valueDigest);
 }
 
 export function mapHeadLeafHash(mapRoot: Uint8Array): Hash {

@@ -29,58 +29,125 @@ type Obj = Record<string, unknown>;
 
 // ---- writing ----
 
-function lengthDelimited(out: number[], no: number, payload: Uint8Array): void {
-  varint(out, BigInt((no << 3) | LEN));
-  varint(out, BigInt(payload.length));
-  for (const b of payload) out.push(b);
+/**
+ * Bytes written into one buffer that grows by doubling (not one JS array slot per
+ * byte). A nested message is written in place behind room for its length, then the
+ * length is filled in (shifting the payload when it needs more than one byte).
+ */
+class Writer {
+  buf: Uint8Array;
+  len = 0;
+
+  constructor(size = 64) {
+    this.buf = new Uint8Array(size);
+  }
+
+  room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.len));
+    this.buf = bigger;
+  }
+
+  uint(x: number): void {
+    this.room(5);
+    while (x > 0x7f) {
+      this.buf[this.len++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    this.buf[this.len++] = x;
+  }
+
+  varint(v: bigint): void {
+    if (v <= 0x7fffffffn) return this.uint(Number(v));
+    const out: number[] = [];
+    varint(out, v);
+    this.room(out.length);
+    for (const b of out) this.buf[this.len++] = b;
+  }
+
+  lengthDelimited(no: number, payload: Uint8Array): void {
+    this.uint((no << 3) | LEN);
+    this.uint(payload.length);
+    this.room(payload.length);
+    this.buf.set(payload, this.len);
+    this.len += payload.length;
+  }
+
+  /** Field `no` holding whatever `write` writes, length-prefixed. */
+  nested(no: number, write: () => void): void {
+    this.uint((no << 3) | LEN);
+    this.room(1);
+    const at = this.len++;
+    write();
+    const n = this.len - at - 1;
+    const size = n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+    if (size > 1) {
+      this.room(size - 1);
+      this.buf.copyWithin(at + size, at + 1, this.len);
+      this.len += size - 1;
+    }
+    let x = n;
+    for (let i = 0; i < size; i++, x >>>= 7) this.buf[at + i] = (x & 0x7f) | (i < size - 1 ? 0x80 : 0);
+  }
+
+  done(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
-function writeValue(out: number[], no: number, kind: Kind, v: unknown, where: string): void {
+function writeValue(out: Writer, no: number, kind: Kind, v: unknown, where: () => string): void {
   switch (kind.t) {
-    case 'bytes': return lengthDelimited(out, no, v as Uint8Array);
-    case 'string': return lengthDelimited(out, no, utf8.encode(v as string));
-    case 'message': return lengthDelimited(out, no, encodeBinary(kind.type, v as MessageOf<Fields>));
+    case 'bytes': return out.lengthDelimited(no, v as Uint8Array);
+    case 'string': return out.lengthDelimited(no, utf8.encode(v as string));
+    case 'message': return out.nested(no, () => writeFields(out, kind.type, v as Obj));
     case 'map': {
       for (const [k, val] of Object.entries(v as Record<string, string>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const entry: number[] = [];
-        lengthDelimited(entry, 1, utf8.encode(k));
-        lengthDelimited(entry, 2, utf8.encode(val));
-        lengthDelimited(out, no, Uint8Array.from(entry));
+        out.nested(no, () => {
+          out.lengthDelimited(1, utf8.encode(k));
+          out.lengthDelimited(2, utf8.encode(val));
+        });
       }
       return;
     }
     case 'uint64': {
       const n = v as bigint;
-      if (n < 0n || n > MAX_UINT64) throw malformed(`${where}: ${n} is not a uint64`);
-      varint(out, BigInt(no << 3));
-      return varint(out, n);
+      if (n < 0n || n > MAX_UINT64) throw malformed(`${where()}: ${n} is not a uint64`);
+      out.uint(no << 3);
+      return out.varint(n);
     }
     case 'int32':
-      varint(out, BigInt(no << 3));
-      return varint(out, BigInt.asUintN(64, BigInt(v as number)));
+      out.uint(no << 3);
+      return out.varint(BigInt.asUintN(64, BigInt(v as number)));
     case 'enum': {
       const i = kind.names.indexOf(v as string);
-      if (i < 0) throw malformed(`${where}: unknown enum value ${JSON.stringify(v)}`);
-      varint(out, BigInt(no << 3));
-      return varint(out, BigInt(i));
+      if (i < 0) throw malformed(`${where()}: unknown enum value ${JSON.stringify(v)}`);
+      out.uint(no << 3);
+      return out.uint(i);
     }
+  }
+}
+
+function writeFields(out: Writer, type: MessageType<Fields>, msg: Obj): void {
+  for (const [name, f] of fieldList(type)) {
+    const v = msg[name];
+    if (v === undefined) {
+      if (f.label === 'required') throw malformed(`${type.name}: required field ${name} not set`);
+      continue;
+    }
+    const where = (): string => `${type.name}.${name}`;
+    if (f.label === 'repeated') for (const x of v as unknown[]) writeValue(out, f.no, f.kind, x, where);
+    else writeValue(out, f.no, f.kind, v, where);
   }
 }
 
 /** Encodes `msg`; a missing required field is refused, as Go's proto.Marshal does. */
 export function encodeBinary<F extends Fields>(type: MessageType<F>, msg: MessageOf<F>): Uint8Array {
-  const out: number[] = [];
-  for (const [name, f] of fieldList(type)) {
-    const v = (msg as Obj)[name];
-    const where = `${type.name}.${name}`;
-    if (v === undefined) {
-      if (f.label === 'required') throw malformed(`${type.name}: required field ${name} not set`);
-      continue;
-    }
-    if (f.label === 'repeated') for (const x of v as unknown[]) writeValue(out, f.no, f.kind, x, where);
-    else writeValue(out, f.no, f.kind, v, where);
-  }
-  return Uint8Array.from(out);
+  const out = new Writer(256);
+  writeFields(out, type as MessageType<Fields>, msg as Obj);
+  return out.done();
 }
 
 // ---- reading ----
@@ -134,8 +201,19 @@ function readMapEntry(buf: Uint8Array, where: string): [string, string] {
   return kv;
 }
 
+const byNumber = new WeakMap<MessageType<Fields>, Map<number, readonly [string, Field<unknown, Label>]>>();
+
+function fieldsByNumber(type: MessageType<Fields>): Map<number, readonly [string, Field<unknown, Label>]> {
+  let m = byNumber.get(type);
+  if (m === undefined) {
+    m = new Map(fieldList(type).map((e) => [e[1].no, e]));
+    byNumber.set(type, m);
+  }
+  return m;
+}
+
 export function decodeBinary<F extends Fields>(type: MessageType<F>, buf: Uint8Array): MessageOf<F> {
-  const byNo = new Map<number, readonly [string, Field<unknown, Label>]>(fieldList(type).map((e) => [e[1].no, e]));
+  const byNo = fieldsByNumber(type as MessageType<Fields>);
   const out: Obj = {};
   for (const [name, f] of fieldList(type)) {
     if (f.label === 'repeated') out[name] = [];

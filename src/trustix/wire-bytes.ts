@@ -32,6 +32,17 @@ export class Reader {
   }
 
   varint(): bigint {
+    // Up to 4 bytes (28 bits) in a plain number: tags, lengths and most sizes.
+    let small = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = this.buf[this.pos + i];
+      if (b === undefined) break; // the slow path below reports the truncation
+      small += (b & 0x7f) * 2 ** (7 * i);
+      if (b < 0x80) {
+        this.pos += i + 1;
+        return BigInt(small);
+      }
+    }
     let v = 0n;
     for (let i = 0; i < 10; i++) {
       const b = this.buf[this.pos++];

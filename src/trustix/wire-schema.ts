@@ -70,7 +70,14 @@ export const message = <F extends Fields, L extends Plain>(no: number, label: L,
 
 export const stringMap = (no: number): Field<Readonly<Record<string, string>>, 'map'> => ({ no, label: 'map', kind: { t: 'map' } });
 
-/** The fields of a schema in field-number order, the order both encoders write them in. */
+const ordered = new WeakMap<MessageType<Fields>, ReadonlyArray<readonly [string, Field<unknown, Label>]>>();
+
+/** The fields of a schema in field-number order, the order both encoders write them in (worked out once per schema). */
 export function fieldList(type: MessageType<Fields>): ReadonlyArray<readonly [string, Field<unknown, Label>]> {
-  return Object.entries(type.fields).sort(([, a], [, b]) => a.no - b.no);
+  let list = ordered.get(type);
+  if (list === undefined) {
+    list = Object.entries(type.fields).sort(([, a], [, b]) => a.no - b.no);
+    ordered.set(type, list);
+  }
+  return list;
 }
