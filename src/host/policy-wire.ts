@@ -8,11 +8,13 @@
  * never reads it) and no upstream. What agreeing votes repeat is sent once:
  *
  *   ballot  path, number of answers, then each answer:
- *   vote    0, narHash (0: the previous vote's), narSize, deriver|'', ca|'',
+ *   vote    0, narHash (0: the previous vote's), narSize, deriver|0, ca|0,
  *           references: -1 (the previous vote's) or n then n paths,
- *           claim path ('' when it is the ballot's), claim log ('' when it is the log's own name)
+ *           claim path (0 when it is the ballot's), claim log (0 when it is the log's own name)
  *   miss    1, kind, reason
  *   fault   2, kind, reason
+ *
+ * (0 rather than '' for "none" and "the same": a small integer costs the serializer less.)
  */
 import type { Answer, Ballot, Claim, FaultKind, LogInfo, MissKind } from '../claims.ts';
 import type { NarHash, StorePath } from '../nixfmt/index.ts';
@@ -54,13 +56,13 @@ export function packBallots(ballots: readonly Ballot[], logs: readonly LogInfo[]
         continue;
       }
       const c = a.claim;
-      out.push(0, prev !== undefined && prev.narHash === c.narHash ? 0 : c.narHash, c.narSize, c.deriver ?? '', c.ca ?? '');
+      out.push(0, prev !== undefined && prev.narHash === c.narHash ? 0 : c.narHash, c.narSize, c.deriver ?? 0, c.ca ?? 0);
       if (prev !== undefined && sameList(prev.references, c.references)) out.push(-1);
       else {
         out.push(c.references.length);
         for (const r of c.references) out.push(r);
       }
-      out.push(c.path === b.path ? '' : c.path, c.log === logs[i]?.name ? '' : c.log);
+      out.push(c.path === b.path ? 0 : c.path, c.log === logs[i]?.name ? 0 : c.log);
       prev = c;
     }
   }
@@ -91,16 +93,16 @@ export function unpackBallots(p: Packed, logs: readonly LogInfo[]): Ballot[] {
       const hash = p[k++];
       const narHash = (hash === 0 ? prev?.narHash : hash) as NarHash;
       const narSize = num();
-      const deriver = str();
-      const ca = str();
+      const deriver = p[k++];
+      const ca = p[k++];
       const count = num();
       const references = count < 0 ? (prev?.references ?? []) : (p.slice(k, (k += count)) as StorePath[]);
-      const claimPath = str();
-      const log = str();
+      const claimPath = p[k++];
+      const log = p[k++];
       const claim: Claim = {
-        log: log === '' ? (logs[i]?.name ?? '') : log, proof: NO_PROOF,
-        path: claimPath === '' ? path : claimPath as StorePath, narHash, narSize, references,
-        ...(deriver !== '' && { deriver: deriver as StorePath }), ...(ca !== '' && { ca }),
+        log: typeof log === 'string' ? log : (logs[i]?.name ?? ''), proof: NO_PROOF,
+        path: typeof claimPath === 'string' ? claimPath as StorePath : path, narHash, narSize, references,
+        ...(typeof deriver === 'string' && { deriver: deriver as StorePath }), ...(typeof ca === 'string' && { ca }),
       };
       answers.push({ outcome: 'vote', claim });
       prev = claim;
