@@ -157,7 +157,8 @@ export function startPolicyWorker(opts: PolicyWorkerOptions): PolicyWorker {
   function lost(t: Thread, reason: string): void {
     thread = undefined;
     void t.worker.terminate();
-    const running = Atomics.load(t.progress, BUSY) === 1 ? Atomics.load(t.progress, STARTED) - 1 - t.answered : -1;
+    // STARTED is an int32 that wraps; the distance to what was answered does not.
+    const running = Atomics.load(t.progress, BUSY) === 1 ? (Atomics.load(t.progress, STARTED) - 1 - t.answered) | 0 : -1;
     const again: Job[] = [];
     t.inflight.forEach((job, i) => {
       if (!t.ready) return untrusted(job, reason);
