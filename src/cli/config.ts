@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseConfig, whereIs, type Config, type PolicyConfig } from '../config/config.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseSecretKey } from '../nixfmt/index.ts';
-import { DEFAULT_POLICY_SOURCE, loadPolicy } from '../vote/policy.ts';
+import { CHUNK_TIME_LIMIT_MS, DEFAULT_POLICY_SOURCE, DEFAULT_TIME_LIMIT_MS, loadPolicy } from '../vote/policy.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
 
@@ -68,7 +68,8 @@ function checkPolicy(io: CliIO, config: Config, p: PolicyConfig): string {
     if (text === undefined) throw new ConfigError(config.file, whereIs(config, p.name === '' ? 'policy' : `policy.${p.name}`, 'file'), `cannot read ${p.file}`);
     source = text;
   }
-  const policy = loadPolicy({ source, chunkName: p.file ?? '(default policy)', logs: config.logs.map((l) => ({ name: l.name, weight: l.weight })) });
+  const time = { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() };
+  const policy = loadPolicy({ source, chunkName: p.file ?? '(default policy)', logs: config.logs.map((l) => ({ name: l.name, weight: l.weight })), time, chunkTimeMs: CHUNK_TIME_LIMIT_MS });
   policy.close();
   return p.file ?? 'built-in strict majority (no [policy] file)';
 }

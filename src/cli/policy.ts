@@ -1,6 +1,6 @@
 /** `trustix-vote policy test`: try a policy on sample votes before deploying it. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_TIME_LIMIT_MS, loadPolicy } from '../vote/policy.ts';
+import { CHUNK_TIME_LIMIT_MS, DEFAULT_TIME_LIMIT_MS, loadPolicy } from '../vote/policy.ts';
 import { parseSample, SampleError } from '../vote/sample.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
@@ -60,7 +60,7 @@ export async function runPolicy(argv: readonly string[], io: CliIO): Promise<num
   if (votes === undefined) throw new UsageError(`cannot read votes ${values.votes}`);
   const { logs, ballots } = sampleIn(values.votes, votes);
   // In this thread, with the budget and time limit check and serve give each decision.
-  const policy = loadPolicy({ source, chunkName: file, logs, time: { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() } });
+  const policy = loadPolicy({ source, chunkName: file, logs, time: { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() }, chunkTimeMs: CHUNK_TIME_LIMIT_MS });
   try {
     const decisions = ballots.map((b) => policy.decide(b));
     if (values.json) io.stdout(`${toJson(decisions)}\n`);

@@ -110,8 +110,8 @@ export async function setup(io: CliIO, opts: SetupOptions): Promise<Setup> {
       }
       // Loaded here first, so that a policy that does not load is an error before anything
       // is queried; then it runs on a worker thread of its own, which loads it again.
-      const { DEFAULT_TIME_LIMIT_MS, loadPolicy } = await import('../vote/policy.ts');
-      loadPolicy({ ...lua, logs: infos, time: { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() } }).close();
+      const { CHUNK_TIME_LIMIT_MS, DEFAULT_TIME_LIMIT_MS, loadPolicy } = await import('../vote/policy.ts');
+      loadPolicy({ ...lua, logs: infos, time: { ms: DEFAULT_TIME_LIMIT_MS, now: () => performance.now() }, chunkTimeMs: CHUNK_TIME_LIMIT_MS }).close();
       policies.push({ name: p.name, policy: startPolicyWorker({ ...lua, logs: infos }) });
     }
   } catch (e) {

@@ -48,7 +48,7 @@ function main(port: NonNullable<typeof parentPort>, data: ThreadData): void {
   try {
     policy = loadPolicy({
       source: data.source, chunkName: data.chunkName, logs: data.logs, budget: data.budget,
-      time: { ms: data.timeLimitMs, now: () => performance.now() },
+      time: { ms: data.timeLimitMs, now: () => performance.now() }, chunkTimeMs: data.loadTimeLimitMs,
     });
   } catch (e) {
     port.postMessage({ kind: 'load-error', message: e instanceof PolicyLoadError || e instanceof Error ? e.message : String(e) } satisfies FromThread);

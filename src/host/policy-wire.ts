@@ -27,6 +27,8 @@ export interface ThreadData {
   readonly logs: readonly LogInfo[];
   readonly budget: number;
   readonly timeLimitMs: number;
+  /** For running the chunk: the caller checked it in its own thread already. */
+  readonly loadTimeLimitMs: number;
   readonly memoryLimitBytes: number;
   /** Int32Array[2]: decisions started, and 1 while one runs. */
   readonly progress: SharedArrayBuffer;

@@ -25,7 +25,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Ballot, LogInfo } from '../claims.ts';
 import type { NarHash } from '../nixfmt/index.ts';
-import { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf, type PolicyRunner } from '../vote/runner.ts';
+import { CHUNK_TIME_LIMIT_MS, DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf, type PolicyRunner } from '../vote/runner.ts';
 import type { Decision } from '../vote/types.ts';
 import { BUSY, packBallots, STARTED, type FromThread, type ThreadData, type ToThread } from './policy-wire.ts';
 
@@ -108,7 +108,7 @@ export function startPolicyWorker(opts: PolicyWorkerOptions): PolicyWorker {
     const progress = new Int32Array(new SharedArrayBuffer(8));
     const data: ThreadData = {
       source: opts.source, chunkName: opts.chunkName, logs, budget: opts.budget ?? DEFAULT_BUDGET,
-      timeLimitMs, memoryLimitBytes: memoryLimitMb * 2 ** 20, progress: progress.buffer as SharedArrayBuffer,
+      timeLimitMs, loadTimeLimitMs: CHUNK_TIME_LIMIT_MS, memoryLimitBytes: memoryLimitMb * 2 ** 20, progress: progress.buffer as SharedArrayBuffer,
     };
     const worker = newWorker(data, memoryLimitMb);
     started++;

@@ -37,7 +37,7 @@ import type { Ballot, LogInfo } from '../claims.ts';
 import type { Decision } from './types.ts';
 import { DEFAULT_BUDGET, type Judgement, type SyncPolicy } from './runner.ts';
 
-export { DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf } from './runner.ts';
+export { CHUNK_TIME_LIMIT_MS, DEFAULT_BUDGET, DEFAULT_TIME_LIMIT_MS, decisionOf } from './runner.ts';
 export type { Judgement, PolicyRunner, SyncPolicy } from './runner.ts';
 
 export interface Policy extends SyncPolicy {
@@ -59,6 +59,8 @@ export interface LoadPolicyOptions {
   readonly budget?: number;
   /** Wall-clock limit per decision (and for running the chunk), with the clock to measure it. */
   readonly time?: TimeLimit;
+  /** The time limit for running the chunk, when it is not the decisions' one. */
+  readonly chunkTimeMs?: number;
 }
 
 /** A content-addressed path proves itself; anything else needs a strict majority of the configured logs. */
@@ -121,7 +123,7 @@ function openState(opts: LoadPolicyOptions, logs: readonly LogInfo[]): State {
       throw new PolicyLoadError(file, line, message);
     };
     if (loadText(L, opts.source, `=${chunkLabel(file)}`) !== lua.LUA_OK) fail();
-    budget.arm(L);
+    budget.arm(L, opts.chunkTimeMs ?? opts.time?.ms);
     let status: number;
     try {
       status = lua.lua_pcall(L, 0, 1, 0);
@@ -129,7 +131,7 @@ function openState(opts: LoadPolicyOptions, logs: readonly LogInfo[]): State {
       budget.disarm(L);
     }
     if (budget.overrunBy === 'instructions') throw new PolicyLoadError(file, undefined, `running the chunk took more than ${budget.limit} instructions`);
-    if (budget.overrunBy === 'time') throw new PolicyLoadError(file, undefined, `running the chunk took more than ${opts.time?.ms} ms`);
+    if (budget.overrunBy === 'time') throw new PolicyLoadError(file, undefined, `running the chunk took more than ${opts.chunkTimeMs ?? opts.time?.ms} ms`);
     if (status !== lua.LUA_OK) fail();
     if (lua.lua_type(L, -1) !== lua.LUA_TFUNCTION) {
       const got = typeName(L, -1);

@@ -18,6 +18,12 @@ import type { Decision } from './types.ts';
 export const DEFAULT_BUDGET = 1_000_000;
 /** How long one decision may take, in milliseconds, where a clock is given. */
 export const DEFAULT_TIME_LIMIT_MS = 200;
+/**
+ * How long running a policy file's chunk may take, once, at load: a loaded machine can
+ * make the first run of the interpreter slow, and a policy that works should not be
+ * refused for it.
+ */
+export const CHUNK_TIME_LIMIT_MS = 5_000;
 
 /** What a policy made of one ballot: the NarHash it trusts (none: untrusted) and why. */
 export interface Judgement {

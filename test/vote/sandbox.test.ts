@@ -216,6 +216,13 @@ describe('time limit', () => {
   test('a policy that keeps within it is not affected', () => {
     assert.equal(timed('for i = 1, 1000 do end\nreturn trustix.majority(v, l)', 200).verdict, 'trusted');
   });
+  test('running the chunk may have a limit of its own', () => {
+    const slowChunk = 'for i = 1, 300000 do end\nreturn function(p, v, l) return trustix.majority(v, l) end';
+    const p = loadPolicy({ source: slowChunk, chunkName: 'p.lua', logs: abc, time: { ms: 1, now: () => performance.now() }, chunkTimeMs: 60_000 });
+    p.close();
+    assert.throws(() => loadPolicy({ source: slowChunk, chunkName: 'p.lua', logs: abc, time: { ms: 60_000, now: () => performance.now() }, chunkTimeMs: 1 }),
+      (e: unknown) => e instanceof PolicyLoadError && /running the chunk took more than 1 ms/.test(e.message));
+  });
   test('a chunk that runs past it fails at load', () => {
     assert.throws(() => loadPolicy({ source: 'while true do end', chunkName: 'p.lua', logs: abc, budget: 1e9, time: { ms: 30, now: () => performance.now() } }),
       (e: unknown) => e instanceof PolicyLoadError && /running the chunk took more than 30 ms/.test(e.message));

@@ -40,6 +40,7 @@ export class Budget implements Meter {
   private charged = 0;
   private nextCheck = 0;
   private deadline = Infinity;
+  private armedMs = Infinity;
   private L: LuaState | undefined;
   private raising = false;
   private hookCount: number;
@@ -82,11 +83,13 @@ export class Budget implements Meter {
     lua.lua_setglobal(L, 'xpcall');
   }
 
-  arm(L: LuaState): void {
+  /** Starts a run; `ms` replaces the time limit for this run (running a chunk, say). */
+  arm(L: LuaState, ms = this.time?.ms): void {
     this.overrun = this.overrunBy = undefined;
     this.spent = this.charged = 0;
     this.nextCheck = Math.min(this.limit, CHECK_EVERY);
-    this.deadline = this.time === undefined ? Infinity : this.time.now() + this.time.ms;
+    this.armedMs = ms ?? Infinity;
+    this.deadline = this.time === undefined ? Infinity : this.time.now() + this.armedMs;
     this.L = L;
     this.hookCount = Math.min(HOOK_EVERY, this.limit);
     lua.lua_sethook(L, this.hook, lua.LUA_MASKCOUNT, this.hookCount);
@@ -136,7 +139,7 @@ export class Budget implements Meter {
   }
 
   private timeMessage(): string {
-    return `policy ran past its time limit of ${(this.time as TimeLimit).ms} ms; stopped after ${this.spent} of its ${this.limit} instructions`;
+    return `policy ran past its time limit of ${this.armedMs} ms; stopped after ${this.spent} of its ${this.limit} instructions`;
   }
 
   /** Raises a Lua error; the strings that making and pushing its message create are not charged. */
