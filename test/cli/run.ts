@@ -47,7 +47,7 @@ export function runCommand(name: string, argv: readonly string[], over: Partial<
   return runMain([name, ...argv], over);
 }
 
-/** The settings every test's Nix runs with (see ../shared/NIX-TESTING.md). */
+/** The settings every test's Nix runs with: single user, no sandbox, no substituter (test/data/nix-2.8/README.md). */
 export const TEST_NIX_CONFIG = 'experimental-features = nix-command\nsandbox = false\nbuild-users-group =\nsubstituters =';
 
 export interface CliOptions {

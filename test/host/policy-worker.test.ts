@@ -53,7 +53,7 @@ describe('policy worker', () => {
     const { value: d, ms } = await timed(w.decide(trigger));
     assert.equal(d.verdict, 'untrusted');
     assert.match(d.reason, /^policy ran past its (budget of 1000000 instructions, \d+ of them charged for the bytes its library calls touched|time limit of 200 ms; stopped after \d+ of its 1000000 instructions)$/);
-    assert.ok(ms < 1000, `took ${Math.round(ms)} ms`);
+    assert.ok(ms < 3000, `took ${Math.round(ms)} ms`);
     assert.equal((await w.decide(normal)).reason, 'decision 3', 'the same state: stopped inside the worker');
     assert.equal(w.started, 1);
   });
@@ -68,7 +68,7 @@ describe('policy worker', () => {
     const [stuck, queued] = await Promise.all([timed(w.decide(trigger)), w.decide(normal)]);
     assert.equal(stuck.value.verdict, 'untrusted');
     assert.match(stuck.value.reason, /^policy ran past its time limit of 100 ms; stuck in one call for \d+ ms, its worker was stopped and the policy restarted with fresh state$/);
-    assert.ok(stuck.ms < 1000, `took ${Math.round(stuck.ms)} ms`);
+    assert.ok(stuck.ms < 3000, `took ${Math.round(stuck.ms)} ms`);
     assert.equal(queued.reason, 'decision 1', 'the ballot sent with it is decided again, by a fresh state');
     assert.equal((await w.decide(normal)).reason, 'decision 2');
     assert.equal(w.started, 2);
@@ -112,7 +112,7 @@ describe('policy worker', () => {
     const waiting = w.decide(normal);
     await new Promise((r) => setTimeout(r, 200));
     const { ms } = await timed(w.close());
-    assert.ok(ms < 500, `close took ${Math.round(ms)} ms`);
+    assert.ok(ms < 2000, `close took ${Math.round(ms)} ms`);
     for (const d of await Promise.all([running, waiting, w.decide(normal)])) {
       assert.equal(d.verdict, 'untrusted');
       assert.equal(d.reason, 'policy was stopped before it decided: trustix-vote is shutting down');

@@ -68,7 +68,8 @@ describe('serve and SIGTERM', () => {
       const r = await proc;
       const ms = performance.now() - t0;
       assert.equal(r.exitCode, 0, err);
-      assert.ok(ms < 1000, `serve took ${Math.round(ms)} ms to stop`);
+      // Without the fix serve never stops (the policy loops for ever): 5 s leaves room for a loaded machine.
+      assert.ok(ms < 5000, `serve took ${Math.round(ms)} ms to stop`);
       assert.notEqual(await stuck, 200, 'the stuck path was not served');
       assert.match(err, /trustix-vote serve: stopped/);
     } finally {
