@@ -91,34 +91,76 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
 
     async decideAll(roots, { walk, signal, policy, maxPaths = 200_000 }) {
       const seen = new Set<StorePath>();
+      const queue: StorePath[] = [];
       const results: Decision[] = [];
-      const pending = new Set<Promise<void>>();
-      let done = 0;
+      const unasked = unaskedDecision(logs);
       let over = 0;
-      const visit = (path: StorePath): void => {
+      const enqueue = (path: StorePath): void => {
         if (seen.has(path)) return;
         if (seen.size >= maxPaths) {
           over += 1;
           return;
         }
         seen.add(path);
-        const task = engine.collect(path, signal).then(async (ballot) => {
-          const decision = await engine.decide(ballot, policy);
-          results.push(decision);
-          done += 1;
-          ops.log({ kind: 'progress', done, total: seen.size, phase: 'voting' });
-          if (walk) for (const ref of referencesToWalk(ballot, decision)) visit(ref);
-        });
-        pending.add(task);
-        void task.finally(() => pending.delete(task));
+        queue.push(path);
       };
-      roots.forEach(visit);
-      while (pending.size > 0) await Promise.all([...pending]);
+      const one = async (path: StorePath): Promise<void> => {
+        // Past the deadline nothing more is asked: what is still queued is untrusted at once.
+        if (signal.aborted) return void results.push(unasked(path));
+        const ballot = await engine.collect(path, signal);
+        const decision = await engine.decide(ballot, policy);
+        results.push(decision);
+        ops.log({ kind: 'progress', done: results.length, total: seen.size, phase: 'voting' });
+        if (walk) for (const ref of referencesToWalk(ballot, decision)) enqueue(ref);
+      };
+      roots.forEach(enqueue);
+      // Paths wait in the queue as names, not as started promises: a closure of 200,000
+      // paths holds 200,000 strings, not 200,000 pending requests.
+      await new Promise<void>((resolve, reject) => {
+        let next = 0;
+        let active = 0;
+        let failed = false;
+        const pump = (): void => {
+          while (!failed && active < IN_FLIGHT && next < queue.length) {
+            const path = queue[next] as StorePath;
+            next += 1;
+            active += 1;
+            one(path).then(() => {
+              active -= 1;
+              pump();
+            }, (e: unknown) => {
+              failed = true;
+              reject(e);
+            });
+          }
+          if (next > 4096 && next * 2 > queue.length) {
+            queue.splice(0, next);
+            next = 0;
+          }
+          if (!failed && active === 0 && next >= queue.length) resolve();
+        };
+        pump();
+      });
       if (over > 0) ops.log({ kind: 'warn', message: `closure has more than ${maxPaths} paths: ${over} references past that were not voted on` });
       return results;
     },
   };
   return engine;
+}
+
+/** Paths started at once by decideAll; the logs' own limits bound the requests below it. */
+const IN_FLIGHT = 512;
+
+/**
+ * A path still queued when the run's deadline passed: no log was asked, so none agreed.
+ * Every such decision shares its lists (they are read-only): a closure cut short at
+ * 200,000 paths costs one small object per path.
+ */
+function unaskedDecision(logs: readonly LogSource[]): (path: StorePath) => Decision {
+  const none: readonly never[] = [];
+  const reason = 'not asked before the run deadline';
+  const faults = logs.map((l) => ({ log: l.name, kind: 'deadline' as const, reason }));
+  return (path) => ({ path, verdict: 'untrusted', agree: none, disagree: none, missing: none, faults, reason });
 }
 
 function referencesToWalk(ballot: Ballot, decision: Decision): StorePath[] {

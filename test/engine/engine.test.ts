@@ -62,6 +62,44 @@ describe('engine', () => {
     assert.match((warns[0] as { message: string }).message, /^closure has more than 120 paths: \d+ references past that were not voted on$/);
   });
 
+  it('keeps a growing closure as names, not as thousands of requests started at once', async () => {
+    // A lone log inventing 20 new references per path: the queue grows far faster than it drains.
+    let made = 0;
+    let inFlight = 0;
+    let most = 0;
+    const inventor = { ...fakeLog('inventor', []), query: async (q: Question) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setImmediate(r));
+      inFlight -= 1;
+      const refs = Array.from({ length: 20 }, () => path(`n${made++}`, 10 + (made % 80)));
+      return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'inventor', proof: { kind: 'sample' as const } } };
+    } };
+    const out = await createEngine({ logs: [inventor], ops: fakeOps() }).decideAll([app], { walk: true, signal: run(), policy: majority([inventor]), maxPaths: 3000 });
+    assert.equal(out.length, 3000);
+    assert.ok(most <= 512, `at most 512 paths in flight, saw ${most}`);
+  });
+
+  it('stops asking at the run deadline: what is still queued is untrusted without a request', async () => {
+    let made = 0;
+    let asked = 0;
+    const run = new AbortController();
+    const inventor = { ...fakeLog('inventor', []), query: async (q: Question, signal: AbortSignal) => {
+      asked += 1;
+      if (asked === 50) run.abort();
+      await new Promise((r) => setImmediate(r));
+      if (signal.aborted) return fault('deadline', 'no answer before the run deadline');
+      const refs = Array.from({ length: 20 }, () => path(`n${made++}`, 10 + (made % 80)));
+      return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'inventor', proof: { kind: 'sample' as const } } };
+    } };
+    const out = await createEngine({ logs: [inventor], ops: fakeOps() }).decideAll([app], { walk: true, signal: run.signal, policy: majority([inventor]), maxPaths: 100_000 });
+    assert.ok(asked < 600, `nothing is asked once the deadline passed (asked ${asked})`);
+    const unasked = out.filter((d) => d.reason === 'not asked before the run deadline');
+    assert.ok(unasked.length > 0);
+    assert.ok(unasked.every((d) => d.verdict === 'untrusted' && d.faults.length === 1 && d.faults[0]!.kind === 'deadline'));
+    assert.equal(out.length, new Set(out.map((d) => d.path)).size);
+  });
+
   it('asks each log once per path, even when many paths share a dependency', async () => {
     const deps = [1, 2, 3, 4].map((i) => path(`top${i}`, 10 + i));
     const logs = [fakeLog('a', [...deps.map((d) => claim(d, '1', [lib])), claim(lib, '2')])];
