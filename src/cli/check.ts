@@ -7,7 +7,7 @@ import { UsageError } from './io.ts';
 import { perLogLines } from './per-log.ts';
 import { progressPrinter } from './progress.ts';
 import type { Setup } from './setup.ts';
-import { sortDecisions, summary, toJson, toTable } from './table.ts';
+import { jsonChunks, sortDecisions, summary, tableChunks } from './table.ts';
 import type { Decision } from '../vote/types.ts';
 
 export const CHECK_HELP = `Usage: trustix-vote check [--config FILE] [--policy FILE] [--json] [--only untrusted] [-A ATTR]... TARGET...
@@ -116,8 +116,8 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     }
     const decisions = sortDecisions(decided);
     const shown = values.only === 'untrusted' ? decisions.filter((d) => d.verdict !== 'trusted') : decisions;
-    if (values.json) io.stdout(`${toJson(shown)}\n`);
-    else io.stdout(textReport(shown, decisions, s.config.logs.map((l) => l.name)));
+    if (values.json) writeAll(io, [...chunksOf(jsonChunks(shown), ''), '\n']);
+    else writeAll(io, textReport(shown, decisions, s.config.logs.map((l) => l.name)));
     return decisions.every((d) => d.verdict === 'trusted') ? 0 : 1;
   } finally {
     progress.done();
@@ -136,10 +136,25 @@ function timingMarks(io: CliIO): (what: string) => void {
 }
 
 /** The table of the paths shown, each log that needs a look, and the summary of all paths. */
-function textReport(shown: readonly Decision[], all: readonly Decision[], logs: readonly string[]): string {
-  const parts = shown.length > 0 ? [toTable(shown)] : [];
+function* textReport(shown: readonly Decision[], all: readonly Decision[], logs: readonly string[]): Generator<string> {
+  if (shown.length > 0) {
+    yield* chunksOf(tableChunks(shown), '\n');
+    yield '\n\n';
+  }
   const perLog = perLogLines(all, logs);
-  if (perLog.length > 0) parts.push(perLog.join('\n'));
-  parts.push(summary(all));
-  return `${parts.join('\n\n')}\n`;
+  if (perLog.length > 0) yield `${perLog.join('\n')}\n\n`;
+  yield `${summary(all)}\n`;
+}
+
+/** Pieces joined by `sep`, without making one string of them. */
+function* chunksOf(pieces: Iterable<string>, sep: string): Generator<string> {
+  let first = true;
+  for (const p of pieces) {
+    yield first ? p : `${sep}${p}`;
+    first = false;
+  }
+}
+
+function writeAll(io: CliIO, pieces: Iterable<string>): void {
+  for (const p of pieces) io.stdout(p);
 }

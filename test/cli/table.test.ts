@@ -1,7 +1,8 @@
 /** check's table: columns that count what their names say. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toJson, toTable, voteColumns } from '../../src/cli/table.ts';
+import { sortDecisions, toJson, toTable, voteColumns } from '../../src/cli/table.ts';
+import { parseStorePath } from '../../src/nixfmt/index.ts';
 import { buildDecision } from '../../src/vote/tally.ts';
 import { X, Y, Z, ballot, logs } from '../vote/fixtures.ts';
 
@@ -32,5 +33,17 @@ describe('check table', () => {
     const [j] = JSON.parse(toJson([buildDecision(ballot(abc, X, X, 'miss'), abc, undefined, 'no')])) as { agree: string[]; disagree: unknown[] }[];
     assert.deepEqual(j!.agree, []);
     assert.deepEqual(j!.disagree, [{ log: 'a', narHash: X }, { log: 'b', narHash: X }]);
+  });
+
+  it('writes a large closure in pieces, as JSON.stringify would have written it whole', () => {
+    const one = buildDecision(ballot(abc, X, X, 'miss'), abc, X, 'majority');
+    const many = Array.from({ length: 150_000 }, (_, i) => ({ ...one, path: parseStorePath(`/nix/store/${String(i).padStart(32, '0')}-p${i % 7}`) }));
+    const text = toJson(many.slice(0, 2500));
+    assert.equal(text, JSON.stringify(many.slice(0, 2500).map((d) => ({ path: d.path, verdict: d.verdict, narHash: d.narHash ?? null, agree: d.agree, disagree: d.disagree, missing: d.missing, faults: d.faults, reason: d.reason })), null, 2));
+    assert.equal(toJson([]), '[]');
+    const lines = toTable(many).split('\n');
+    assert.equal(lines.length, 150_001, 'no spread of 150,000 rows into Math.max');
+    const sorted = sortDecisions(many.slice(0, 20));
+    assert.deepEqual(sorted.map((d) => d.path.slice(-2)), [...sorted.map((d) => d.path.slice(-2))].sort());
   });
 });
