@@ -52,9 +52,16 @@ export function buildDecision(ballot: Ballot, logs: readonly LogInfo[], winner: 
       faults.push({ log, kind: a.kind, reason: a.reason });
     }
   }
-  const path = ballot.path;
-  if (winner === undefined) return { path, verdict: 'untrusted', agree, disagree, missing, faults, reason };
-  return { path, verdict: 'trusted', narHash: winner, agree, disagree, missing, faults, reason };
+  const lists = { agree: shared(agree), disagree: shared(disagree), missing: shared(missing), faults: shared(faults) };
+  if (winner === undefined) return { path: ballot.path, verdict: 'untrusted', ...lists, reason };
+  return { path: ballot.path, verdict: 'trusted', narHash: winner, ...lists, reason };
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/** An empty list is the one shared empty list: check keeps a decision per path to the end. */
+function shared<T>(xs: readonly T[]): readonly T[] {
+  return xs.length === 0 ? NONE : xs;
 }
 
 /** "1 of 3 logs agrees", "2 of 3 logs agree": the verb goes with the count. */
