@@ -77,3 +77,41 @@ export async function serveSynthetic(name: string, paths: readonly StorePath[], 
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+/**
+ * A liar that signs a narinfo for whatever hash part it is asked, each listing `invent`
+ * references to paths nobody built (issue #9's closure explosion). Counts its requests.
+ */
+export async function serveInventing(name: string, invent: number, known: readonly StorePath[]): Promise<SyntheticCache> {
+  const pair = generateSecretKey(`${name}-1`);
+  const key = parseSecretKey(pair.secret);
+  const names = new Map(known.map((p) => [p.slice(11, 43), p]));
+  let requests = 0;
+  let made = 0;
+  const server = createServer((req, res) => {
+    if (req.url === '/requests') return void res.end(String(requests)); // for a bench running it in a child
+    requests += 1;
+    if (req.url === '/nix-cache-info') return void res.end('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
+    const m = /^\/([0-9a-df-np-sv-z]{32})\.narinfo$/.exec(req.url ?? '');
+    const path = m === null ? undefined : names.get(m[1]!);
+    if (m === null || path === undefined) return void res.writeHead(404).end();
+    const refs = Array.from({ length: invent }, () => {
+      const h = createHash('sha256').update(`${name}-${made++}`).digest();
+      const ref = parseStorePath(`/nix/store/${Array.from(h.subarray(0, 32), (b) => NIX32[b % 32]).join('')}-invented`);
+      names.set(ref.slice(11, 43), ref);
+      return ref;
+    });
+    const facts = { path, narHash: parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(m[1]!).digest())}`), narSize: 1000, references: refs };
+    const body = formatNarInfo({ ...facts, url: `nar/${m[1]}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)] });
+    res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    publicKey: pair.public,
+    get requests() { return requests; },
+    set requests(v) { requests = v; },
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
