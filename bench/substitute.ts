@@ -27,9 +27,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { serveDirectory, type StaticCache } from '../src/demo/static.ts';
-import { buildClosure, deleteAll, invalidOf, nixEnv, publish, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
+import { buildClosure, deleteAll, publish, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
+import { median, substitute as substituteVia, type Timed } from './substitute/nix-store.ts';
 import { warmUp, writeWarmup } from './substitute/warmup.ts';
 import { chooseCli, counterBy, histogramBy, keygen, startServe, type Running } from './substitute/serve.ts';
 
@@ -44,10 +44,6 @@ if (!(N >= 1) || !(ROUNDS >= 1)) throw new Error('usage: bench/substitute.ts [N>
 const say = (s: string) => void process.stderr.write(`${s}\n`);
 const tStart = performance.now();
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const pct = (xs: readonly number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-substitute-'));
@@ -72,41 +68,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => void cleanUp().finally(() => process.exit(130)));
 }
 
-interface Timed {
-  readonly ms: number;
-  /** Until Nix had walked the closure's narinfos; the rest is fetching NARs. */
-  readonly queryMs: number;
-  readonly copied: number;
-}
-
-/** Deletes the closure, then times `nix-store -r ROOT` with `url` as the only substituter and `key` as the only trusted key. */
-async function substitute(c: BuiltClosure, url: string, key: string, tag: string): Promise<Timed> {
-  await deleteAll(c.paths);
-  const env = {
-    ...nixEnv([`substituters = ${url}`, `trusted-public-keys = ${key}`, ...(MAX_JOBS !== undefined ? [`max-jobs = ${MAX_JOBS}`] : [])], TTL0),
-    XDG_CACHE_HOME: join(dir, `xdg-${tag}`),
-  };
-  const t0 = performance.now();
-  const proc = execa('nix-store', ['-r', c.root], { env, stdin: 'ignore', reject: false });
-  // Nix prints "these N paths will be fetched" once it has walked the closure's narinfos.
-  let queryMs = NaN;
-  let head = '';
-  proc.stderr?.on('data', (b: Buffer) => {
-    if (!Number.isNaN(queryMs)) return;
-    head += b.toString();
-    if (head.includes(' will be fetched')) queryMs = performance.now() - t0;
-  });
-  const r = await proc;
-  const ms = performance.now() - t0;
-  const stderr = String(r.stderr);
-  await writeFile(join(dir, `nix-${tag}.stderr`), stderr);
-  if (r.exitCode !== 0) throw new Error(`nix-store -r via ${url} failed (${r.exitCode}): ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  const invalid = await invalidOf(c.paths);
-  if (invalid.length > 0) throw new Error(`after nix-store -r via ${url}, ${invalid.length} paths are not valid, e.g. ${invalid[0]}`);
-  const copied = stderr.split('\n').filter((l) => l.startsWith('copying path ') && l.includes(`from '${url}'`)).length;
-  if (copied !== c.paths.length) throw new Error(`nix copied ${copied} paths from ${url}, expected ${c.paths.length}`);
-  return { ms, queryMs, copied };
-}
+const substitute = (c: BuiltClosure, url: string, key: string, tag: string): Promise<Timed> =>
+  substituteVia(c, url, key, tag, { dir, maxJobs: MAX_JOBS, ttl0: TTL0 });
 
 interface ServeRound extends Timed {
   readonly peakRssKb: number;

@@ -10,18 +10,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  encodeNix32, fingerprint, formatNarInfo, parseNarHash, parseSecretKey, parseStorePath, signFingerprint, type StorePath,
+  encodeNix32, fingerprint, formatNarInfo, parseNarHash, parseSecretKey, parseStorePath, signFingerprint, type PathFacts, type StorePath,
 } from '../../src/nixfmt/index.ts';
 
 const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
 
 export interface WarmupSet {
   readonly paths: readonly StorePath[];
+  /** What every cache says about each path (for a Trustix log that built them too). */
+  readonly facts: readonly PathFacts[];
 }
 
 /** Writes `count` agreeing narinfos into every cache dir, each signed with that cache's secret key. */
 export async function writeWarmup(caches: readonly { dir: string; secretKeyFile: string }[], count: number): Promise<WarmupSet> {
   const paths: StorePath[] = [];
+  const facts: PathFacts[] = [];
   const bytes = randomBytes(count * 32);
   for (let i = 0; i < count; i++) {
     const hash = Array.from(bytes.subarray(i * 32, i * 32 + 32), (b) => NIX32[b % 32]).join('');
@@ -36,14 +39,15 @@ export async function writeWarmup(caches: readonly { dir: string; secretKeyFile:
       const narHash = parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(nar).digest())}`);
       // A few references, so serve's prefetch runs as it does for a real closure.
       const references = paths.slice(Math.max(0, i - 3), i);
-      const facts = { path: p, narHash, narSize: nar.length, references };
+      const f: PathFacts = { path: p, narHash, narSize: nar.length, references };
+      if (facts.length < paths.length) facts.push(f);
       await writeFile(join(cache.dir, 'nar', `${hp}.nar`), nar);
       await writeFile(join(cache.dir, `${hp}.narinfo`), formatNarInfo({
-        ...facts, url: `nar/${hp}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],
+        ...f, url: `nar/${hp}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(f), key)],
       }));
     }
   }
-  return { paths };
+  return { paths, facts };
 }
 
 /** Asks serve for every warm-up narinfo and the NAR it names, `concurrency` at a time. */
