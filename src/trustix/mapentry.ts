@@ -13,6 +13,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { base64Of } from './wire-json.ts';
 import { asHash } from '../merkle/index.ts';
 import type { Hash } from '../merkle/index.ts';
 import { malformed } from './errors.ts';
@@ -39,6 +40,6 @@ export function parseMapEntry(bytes: Uint8Array): MapEntry {
 /** Go's encoding of a MapEntry (Digest is left out when absent, as `omitempty` does). */
 export function encodeMapEntry(digest: Uint8Array | undefined, index: bigint): Uint8Array {
   if (index < 0n || index > MAX_UINT64) throw malformed(`MapEntry index ${index} is not a uint64`);
-  const d = digest === undefined ? '' : `"Digest":"${Buffer.from(digest).toString('base64')}",`;
+  const d = digest === undefined ? '' : `"Digest":"${base64Of(digest)}",`;
   return new TextEncoder().encode(`{${d}"Index":${index}}`);
 }

@@ -37,8 +37,14 @@ export function bitAt(bytes: Uint8Array, i: number): 0 | 1 {
   return (((bytes[i >> 3] ?? 0) >> (7 - (i & 7))) & 1) as 0 | 1;
 }
 
+/** 0x00 || path || value hash, assembled in place (one per lookup, and every leaf of a map built). */
+const leafData = new Uint8Array(65);
+
 export function smtLeafHash(path: Uint8Array, valueHash: Uint8Array): Hash {
-  return sha256(Uint8Array.of(0), path, valueHash);
+  if (path.length !== 32 || valueHash.length !== 32) return sha256(Uint8Array.of(0), path, valueHash);
+  leafData.set(path, 1);
+  leafData.set(valueHash, 33);
+  return sha256(leafData);
 }
 
 /** The full list of side nodes, deepest first, after the compact proof's shape is checked. */

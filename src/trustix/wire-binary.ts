@@ -42,6 +42,11 @@ class Writer {
     this.buf = new Uint8Array(size);
   }
 
+  /** Starts a new message in the same buffer. */
+  reset(): void {
+    this.len = 0;
+  }
+
   room(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -143,11 +148,29 @@ function writeFields(out: Writer, type: MessageType<Fields>, msg: Obj): void {
   }
 }
 
+/**
+ * One buffer for every message: encoding never calls out, so it is never re-entered.
+ * A fresh one per message cost more than the encoding (allocated and grown from 256
+ * bytes each time); one that grew past KEEP_BYTES is dropped again after use.
+ */
+const shared = new Writer(4096);
+const KEEP_BYTES = 64 * 1024;
+let sharedBusy = false;
+
 /** Encodes `msg`; a missing required field is refused, as Go's proto.Marshal does. */
 export function encodeBinary<F extends Fields>(type: MessageType<F>, msg: MessageOf<F>): Uint8Array {
-  const out = new Writer(256);
-  writeFields(out, type as MessageType<Fields>, msg as Obj);
-  return out.done();
+  const out = sharedBusy ? new Writer(256) : shared;
+  sharedBusy = true;
+  try {
+    out.reset();
+    writeFields(out, type as MessageType<Fields>, msg as Obj);
+    return out.done();
+  } finally {
+    if (out === shared) {
+      sharedBusy = false;
+      if (shared.buf.length > KEEP_BYTES) shared.buf = new Uint8Array(4096);
+    }
+  }
 }
 
 // ---- reading ----

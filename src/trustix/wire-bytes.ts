@@ -54,9 +54,10 @@ export class Reader {
     throw malformed(`${this.what}: varint longer than 10 bytes`);
   }
 
+  /** The next `n` bytes: a view into the input, not a copy (decoded messages share the input's bytes). */
   take(n: bigint): Uint8Array {
     if (n > BigInt(this.buf.length - this.pos)) throw malformed(`${this.what}: length ${n} runs past the end`);
-    const out = this.buf.slice(this.pos, this.pos + Number(n));
+    const out = this.buf.subarray(this.pos, this.pos + Number(n));
     this.pos += Number(n);
     return out;
   }

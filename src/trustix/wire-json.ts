@@ -32,9 +32,14 @@ function isObj(v: unknown): v is Obj {
 
 // ---- writing ----
 
+/** Base64 of the bytes where they are (Buffer.from(bytes) would copy them first). */
+export function base64Of(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
 function toJsonValue(kind: Kind, v: unknown): unknown {
   switch (kind.t) {
-    case 'bytes': return Buffer.from(v as Uint8Array).toString('base64');
+    case 'bytes': return base64Of(v as Uint8Array);
     case 'uint64': return (v as bigint).toString();
     case 'message': return toJsonObject(kind.type, v as Obj);
     case 'map': return Object.fromEntries(Object.entries(v as Obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
