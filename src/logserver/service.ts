@@ -133,8 +133,12 @@ export function getMapValue(r: LogReader, req: GetMapValueRequest): MapValueResp
 
 export function getValue(r: LogReader, digest: Uint8Array): Uint8Array {
   if (digest.length !== 32) throw new ConnectFailure('invalid_argument', `Digest is ${digest.length} bytes, not 32`);
-  r.head(); // the map follows the database
-  const index = r.log.map.indexOfDigest(digest);
+  // Values never change: only a digest the map does not know yet needs a look for newer commits.
+  let index = r.log.map.indexOfDigest(digest);
+  if (index === undefined) {
+    r.head(); // the map follows the database
+    index = r.log.map.indexOfDigest(digest);
+  }
   const value = index === undefined ? undefined : r.db.value(index);
   if (value === undefined) throw new ConnectFailure('not_found', `no value with digest ${toHex(digest)}`);
   if (!equalBytes(sha256(value), digest)) throw new LogStateError(`entry ${index}'s value does not hash to its digest`);
