@@ -11,6 +11,9 @@
  *                        the value's digest and path (SPEC §8 steps 4 and 6)
  *                  full  also GetLogEntries + GetLogAuditProof: the entry bound to its leaf
  *                        and the leaf included in the signed LogRoot (step 5)
+ *                  kind  map proof + value through the product's `kind = trustix` source
+ *                        (src/logs/trustix) on serve's HTTP client (src/host/ops.ts): what
+ *                        serve and check do per path, the claim with its evidence included
  *                Target ≥ 5,000 verified lookups/s.
  *
  *   in process   the same lookups with the node's handler called directly (no HTTP): what
@@ -33,6 +36,10 @@ import { logReader } from '../src/logserver/service.ts';
 import { newLogKeyFiles, parseLogSecret } from '../src/logserver/state.ts';
 import { createLogDb } from '../src/logserver/store.ts';
 import { LogClient, poolPost } from '../test/logserver/client.ts';
+import { createHostOps } from '../src/host/ops.ts';
+import { createFileState } from '../src/host/state.ts';
+import { trustixLog } from '../src/logs/trustix/kind.ts';
+import { parseHashPart } from '../src/nixfmt/index.ts';
 
 const ENTRIES = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -110,7 +117,17 @@ const client = new LogClient(post, deriveLogId(NIX_PROTOCOL, secret.key), secret
 const head = await client.head();
 if (head.treeSize !== BigInt(ENTRIES)) throw new Error(`serve says TreeSize ${head.treeSize}`);
 
-async function run(mode: 'map' | 'full', seconds: number): Promise<{ rate: number; clientCpu: number; serverCpu: number }> {
+// The product's reader, as serve builds it: its HTTP client (undici, 8 connections), its
+// head keeper (the head fetched, verified and kept in a state directory once), its lookup.
+const hostOps = createHostOps({ connections: 8 });
+const kindSource = trustixLog.create(
+  { name: 'bench', kind: 'trustix', weight: 1, identity: secret.key.raw, settings: { url, key: secret.key, logId: client.logId as never } },
+  { ops: hostOps, timeoutMs: 30_000, verify: hostOps.verify, state: createFileState(join(dir, 'reader-state')) },
+);
+const never = new AbortController().signal;
+await kindSource.start?.(never);
+
+async function run(mode: 'map' | 'full' | 'kind', seconds: number): Promise<{ rate: number; clientCpu: number; serverCpu: number }> {
   let done = 0;
   let stop = false;
   let next = Math.floor(Math.random() * ENTRIES);
@@ -118,8 +135,13 @@ async function run(mode: 'map' | 'full', seconds: number): Promise<{ rate: numbe
     while (!stop) {
       const n = (next = (next + 7919) % ENTRIES);
       const e = entry(n);
-      const got = await client.lookup(head, e.path, { bindToLog: mode === 'full' });
-      if (got === undefined || got.index !== BigInt(n)) throw new Error(`lookup of entry ${n} gave ${got?.index}`);
+      if (mode === 'kind') {
+        const a = await kindSource.ask({ hashPart: parseHashPart(e.path.slice(11, 43)), path: e.path }, never);
+        if (a.outcome !== 'vote' || a.claim.narSize !== 1000 + n) throw new Error(`lookup of entry ${n} gave ${JSON.stringify(a)}`);
+      } else {
+        const got = await client.lookup(head, e.path, { bindToLog: mode === 'full' });
+        if (got === undefined || got.index !== BigInt(n)) throw new Error(`lookup of entry ${n} gave ${got?.index}`);
+      }
       done += 1;
     }
   };
@@ -136,14 +158,17 @@ async function run(mode: 'map' | 'full', seconds: number): Promise<{ rate: numbe
 }
 
 await run('map', 2); // warm-up: JIT on both sides
-for (const mode of ['map', 'full'] as const) {
+await run('kind', 2);
+for (const mode of ['map', 'kind', 'full'] as const) {
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await run(mode, SECONDS));
   const rps = rounds.map((r) => r.rate);
-  console.log(`lookups (${mode}: ${mode === 'map' ? 'map proof + value' : 'map proof + leaf + audit proof + value'}, ${INFLIGHT} in flight, ${ENTRIES} entries): ${fmt(rps)} verified/s`
+  const what = { map: 'map proof + value', kind: 'kind = trustix, map proof + value', full: 'map proof + leaf + audit proof + value' }[mode];
+  console.log(`lookups (${mode}: ${what}, ${INFLIGHT} in flight, ${ENTRIES} entries): ${fmt(rps)} verified/s`
     + ` (target ≥ 5,000); client CPU ${rounds.map((r) => (r.clientCpu * 100).toFixed(0)).join('/')} %, server CPU ${rounds.map((r) => (r.serverCpu * 100).toFixed(0)).join('/')} %`);
 }
 await post.close();
+await hostOps.close();
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 
