@@ -100,6 +100,7 @@ function summary(config: Config, policies: readonly (PolicyConfig & { loaded: st
     `  signing key: ${key}`,
     `  upstreams: ${config.upstreams?.join(' ') ?? 'every log'}`,
     `state: ${config.stateDir}`,
+    ...(config.publish === undefined ? [] : [`publish: local builds to the log in ${config.publish.stateDir}`]),
     `query: timeout ${config.query.timeoutMs / 1000} s, deadline ${config.query.deadlineMs / 1000} s, ` +
       `concurrency ${config.query.concurrency}, per log ${config.query.perLog}, retries ${config.query.retries}`,
   ];

@@ -34,10 +34,8 @@ export interface DrainOptions {
   /** Queue files recorded per journal transaction. */
   readonly batch?: number;
   /**
-   * The seam for `[publish]`: called with each batch of builds once they are recorded.
-   * TODO(#13 publish): submit this machine's builds to our own Trustix log (`trustix-vote
-   * log`) when it lands; nothing is published today and a failure here must not undo a
-   * recorded build.
+   * `[publish]` (publish.ts): called with each batch of builds once they are recorded,
+   * to append them to our own log; a failure here warns and never undoes a recorded build.
    */
   readonly publish?: (builds: readonly BuildRow[], signal: AbortSignal) => Promise<void>;
 }

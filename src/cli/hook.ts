@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createNixOps } from '../host/nix.ts';
 import { ensureSpool, spoolDirOf } from '../host/spool.ts';
 import { JournalError } from '../journal/index.ts';
+import { createPublisher } from './publish.ts';
 import { drain } from './drain.ts';
 import { UsageError, type CliIO } from './io.ts';
 import { requireConfig } from './journal-config.ts';
@@ -92,11 +93,13 @@ export async function runHook(argv: readonly string[], io: CliIO): Promise<numbe
     if (policy === undefined) throw new TypeError('no default policy');
     const dir = spoolDirOf(config.stateDir);
     await ensureSpool(dir);
+    const publisher = config.publish === undefined ? undefined : createPublisher(config.publish.stateDir, warn);
     const r = await drain({
       engine: s.engine, policy, logs: s.logs, journal: s.journal, nix: createNixOps(), ops: s.ops, spoolDir: dir, signal: io.signal,
       concurrency: 32, deadlineMs: config.query.deadlineMs, now: Date.now, warn,
-    });
-    const fields = drainFields(r);
+      ...(publisher !== undefined && { publish: publisher.publish }),
+    }).finally(() => publisher?.close());
+    const fields = { ...drainFields(r), ...(publisher !== undefined && { published: { ...publisher.counts } }) };
     if (values.json) io.stdout(`${JSON.stringify(fields)}\n`);
     else io.stdout(drainText(r.recorded, fields));
     if (r.failed !== undefined) throw new JournalError(`cannot write the journal: ${r.failed}; the queue is kept for the next drain`);
@@ -113,5 +116,7 @@ function drainText(recorded: readonly { path: string; verdict: string; reason: s
   if (f['gone']) lines.push(`${f['gone']} queued path(s) no longer in the store (garbage-collected): skipped`);
   if ((f['corrupt'] as unknown[]).length > 0) lines.push(`${(f['corrupt'] as unknown[]).length} corrupt queue file(s) moved to spool/corrupt/`);
   if (f['more']) lines.push(`${f['more']} more queued: run again`);
+  const pub = f['published'] as { added: number; present: number; refused: number } | undefined;
+  if (pub !== undefined) lines.push(`published to our log: ${pub.added} added, ${pub.present} already there, ${pub.refused} refused`);
   return `${lines.join('\n')}\n`;
 }

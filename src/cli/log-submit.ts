@@ -3,13 +3,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createNixOps } from '../host/nix.ts';
-import { LogStateError } from '../logserver/errors.ts';
-import { checkItem, itemOf } from '../logserver/items.ts';
-import { appendItems, openLog } from '../logserver/log.ts';
-import type { OpenLog } from '../logserver/log.ts';
-import type { LogSecret } from '../logserver/state.ts';
-import { readLogSecret, statePaths } from '../logserver/state.ts';
-import { toHex } from '../merkle/index.ts';
+import { appendFacts, conflictText, openAppender, type Appender } from './log-append.ts';
 import { parseStorePath } from '../nixfmt/index.ts';
 import type { StorePath } from '../nixfmt/index.ts';
 import type { CliIO } from './io.ts';
@@ -59,13 +53,10 @@ export async function runLogSubmit(argv: readonly string[], io: CliIO): Promise<
   const batchSize = Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new UsageError('--batch wants a whole number from 1 to 10000');
   if (positionals.length === 0 && !values.stdin) throw new UsageError('log submit needs STOREPATH... (or --stdin)');
-  const paths = statePaths(resolve(io.cwd, values.state));
-  const log = openLog(paths.db);
-  const db = log.db;
+  const appender = openAppender(resolve(io.cwd, values.state));
+  const db = appender.log.db;
   try {
-    if (db.meta.protocol.name !== 'nix') throw new LogStateError(`log submit appends Nix store paths; the log in ${paths.dir} is a "${db.meta.protocol.name}" log`);
-    const secret = readLogSecret(paths, db.meta.key);
-    const run = { log, secret, io, failed: 0, added: 0, present: 0 };
+    const run = { appender, io, failed: 0, added: 0, present: 0 };
     let batch: StorePath[] = [];
     for await (const arg of args(positionals, values.stdin ? io.stdinLines : undefined)) {
       if (io.signal.aborted) break;
@@ -104,29 +95,24 @@ async function storePath(cwd: string, arg: string): Promise<StorePath> {
   }
 }
 
-interface Run { readonly log: OpenLog; readonly secret: LogSecret; readonly io: CliIO; failed: number; added: number; present: number }
+interface Run { readonly appender: Appender; readonly io: CliIO; failed: number; added: number; present: number }
 
 async function submitBatch(run: Run, batch: readonly StorePath[]): Promise<void> {
   const wanted = [...new Set(batch)];
   const infos = new Map((await createNixOps('/nix/store', run.io.env).pathInfo(wanted, run.io.signal)).map((i) => [i.path, i]));
-  const known = wanted.filter((p) => infos.has(p));
   for (const p of wanted.filter((x) => !infos.has(x))) {
     run.failed += 1;
     run.io.stderr(`trustix-vote log submit: ${p} is not in the local store (not added)\n`);
   }
-  const items = known.map((p) => itemOf(infos.get(p)!));
-  items.forEach((item, i) => checkItem(run.log.db.meta.protocol, item, known[i] ?? ''));
-  const { outcomes } = appendItems(run.log, items, run.secret.sign);
   const out: string[] = [];
-  outcomes.forEach((o, i) => {
-    const p = known[i];
+  for (const { path, outcome: o } of appendFacts(run.appender, wanted.flatMap((p) => infos.get(p) ?? []))) {
     if (o.kind === 'conflict') {
       run.failed += 1;
-      run.io.stderr(`trustix-vote log submit: refused ${p}: the log holds other facts for it (entry ${o.index}, value sha256 ${toHex(o.digest)}); a log never changes its answer\n`);
+      run.io.stderr(`trustix-vote log submit: ${conflictText(path, o)}\n`);
     } else {
       run[o.kind === 'added' ? 'added' : 'present'] += 1;
-      out.push(`${o.kind} ${p} ${o.index}\n`);
+      out.push(`${o.kind} ${path} ${o.index}\n`);
     }
-  });
+  }
   if (out.length > 0) run.io.stdout(out.join(''));
 }

@@ -5,6 +5,7 @@
  */
 import { createNixOps } from '../host/nix.ts';
 import { ensureSpool, spoolDirOf } from '../host/spool.ts';
+import { createPublisher } from './publish.ts';
 import { drain, type DrainResult } from './drain.ts';
 import type { CliIO } from './io.ts';
 import type { Setup } from './setup.ts';
@@ -21,17 +22,21 @@ export function startDrains(io: CliIO, s: Setup, write: (line: string) => void):
   const policy = s.policies[0];
   if (policy === undefined) return { stop: async () => undefined };
   const nix = createNixOps();
+  const publishTo = s.config.publish?.stateDir;
   const warn = (message: string) => write(`${JSON.stringify({ event: 'warn', message })}\n`);
   let running: Promise<void> | undefined;
   let failing = false;
   void ensureSpool(dir).catch((e: unknown) => warn(`cannot create the build queue ${dir}: ${e instanceof Error ? e.message : String(e)}`));
   const once = () => {
     if (running !== undefined || io.signal.aborted) return;
+    const publisher = publishTo === undefined ? undefined : createPublisher(publishTo, warn);
     running = drain({
       engine: s.engine, policy, logs: s.logs, journal, nix, ops: s.ops, spoolDir: dir, signal: io.signal,
       concurrency: CONCURRENCY, deadlineMs: s.config.query.deadlineMs, now: Date.now, warn,
-    }).then((r) => {
-      if (r.recorded.length > 0 || r.corrupt.length > 0 || r.failed !== undefined) write(`${JSON.stringify({ event: 'drain', ...drainFields(r) })}\n`);
+      ...(publisher !== undefined && { publish: publisher.publish }),
+    }).finally(() => publisher?.close()).then((r) => {
+      const published = publisher === undefined ? {} : { published: { ...publisher.counts } };
+      if (r.recorded.length > 0 || r.corrupt.length > 0 || r.failed !== undefined) write(`${JSON.stringify({ event: 'drain', ...drainFields(r), ...published })}\n`);
       failing = r.failed !== undefined;
     }, (e: unknown) => {
       if (!failing) warn(`draining the build queue failed: ${e instanceof Error ? e.message : String(e)}; trying again in ${every / 1000} s`);

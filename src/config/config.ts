@@ -75,6 +75,8 @@ export interface Config {
   readonly logs: readonly LogConfig[];
   readonly serve: ServeConfig;
   readonly upstreams?: readonly string[];
+  /** `[publish] state`: our own log (`trustix-vote log init`) the drain appends this machine's builds to. */
+  readonly publish?: { readonly stateDir: string };
   /**
    * Where each section and key was given, for errors found after parsing (a policy file
    * that cannot be read): 'serve' → its header's line, 'serve signing-key' → the key's.
@@ -106,6 +108,7 @@ const SECTION_KEYS = {
   query: ['timeout', 'deadline', 'concurrency', 'per-log', 'retries'],
   serve: ['signing-key', 'listen', 'mode', 'priority', 'cache-size', 'cache-ttl', 'max-connections'],
   upstream: ['urls'],
+  publish: ['state'],
 } as const;
 /** The keys every log has, before its kind's own. */
 const LOG_KEYS = ['kind', 'weight', 'trusted-until'];
@@ -115,8 +118,8 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
   const sections = readIni(text, file);
   const get = (name: string) => sections.find((s) => s.name === name);
   for (const s of sections) {
-    if (!/^(policy|query|serve|upstream|state|log\..+|policy\..+)$/.test(s.name)) {
-      throw new ConfigError(file, { section: s.name, line: s.line }, 'unknown section (expected policy, policy.NAME, query, serve, upstream, state or log.NAME)');
+    if (!/^(policy|query|serve|upstream|state|publish|log\..+|policy\..+)$/.test(s.name)) {
+      throw new ConfigError(file, { section: s.name, line: s.line }, 'unknown section (expected policy, policy.NAME, query, serve, upstream, state, publish or log.NAME)');
     }
   }
   const base = dirname(resolve(file));
@@ -146,6 +149,9 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
   const up = new Reader(file, get('upstream'), SECTION_KEYS.upstream);
   const upstreams = up.optional('urls', (v) => v.split(/[\s,]+/).filter(Boolean).map(cacheUrl));
   up.done();
+  const pub = new Reader(file, get('publish'), SECTION_KEYS.publish);
+  const publishDir = get('publish') === undefined ? undefined : pub.required('state', (v) => resolve(base, v));
+  pub.done();
   return {
     file,
     policies,
@@ -155,6 +161,7 @@ export function parseConfig(text: string, file: string, registry: Registry = LOG
     logs,
     serve,
     ...(upstreams !== undefined && { upstreams }),
+    ...(publishDir !== undefined && { publish: { stateDir: publishDir } }),
     lines: linesOf(sections),
   };
 }

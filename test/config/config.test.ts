@@ -24,6 +24,13 @@ describe('config file', () => {
     assert.equal(parseConfig(log('a'), '/x.ini').stateDir, '/var/lib/trustix-vote');
   });
 
+  it('reads [publish] state relative to the file; without it nothing is published', () => {
+    assert.deepEqual(parseConfig(`${log('a')}[publish]\nstate = log\n`, '/etc/trustix-vote/config.ini').publish, { stateDir: '/etc/trustix-vote/log' });
+    assert.equal(parseConfig(log('a'), '/x.ini').publish, undefined);
+    assert.throws(() => parseConfig(`${log('a')}[publish]\n`, '/x.ini'), /\[publish\] state: missing/);
+    assert.throws(() => parseConfig(`${log('a')}[publish]\nstat = /x\n`, '/x.ini'), /\[publish\] stat: unknown key \(did you mean state\?\)/);
+  });
+
   it('reads the journal keys of [state], trusted-until and kind = local', () => {
     const c = parseConfig(`${log('a')}trusted-until = 2026-10-01T00:00:00Z\n[log.me]\nkind = local\n[state]\nkeep-days = 30\njournal = off\ndrain-every = 0\n`, '/x.ini');
     assert.deepEqual(c.journal, { enabled: false, keepDays: 30, drainEveryMs: 0 });
