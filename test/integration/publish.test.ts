@@ -3,7 +3,8 @@
  * builds, `post-build-hook --drain` records them and appends them to our own log
  * (`log init`), and `log serve` then proves each of them to a reader that checks every
  * proof: the map, the log leaf and its inclusion in the signed root, the value.
- * A later local build with other bytes is recorded but refused by the log.
+ * A later local build with other bytes is recorded but refused by the log. serve's
+ * periodic drain publishes the same way.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { cli } from '../cli/run.ts';
 import { LogClient, fetchPost } from '../logserver/client.ts';
 import { hasNix, HOOK, makeFixture, type Fixture } from './fixture.ts';
 import { NIX_ENV, fields, logCli, startLogServe, type LogServe } from './log-harness.ts';
+import { built, nixBuildVia, startServe, type Serve } from './serve-harness.ts';
 
 const skip = hasNix() ? false : 'nix is not installed: run `npm run setup` (installs Debian nix-bin)';
 
@@ -28,6 +30,7 @@ describe('[publish]: the drain appends local builds to our own log', { skip, tim
   let cfg: string;
   let key: string;
   let serve: LogServe | undefined;
+  const servers: Serve[] = [];
   before(async () => {
     f = await makeFixture();
     logState = join(f.dir, 'my-log');
@@ -37,6 +40,7 @@ describe('[publish]: the drain appends local builds to our own log', { skip, tim
     cfg = await f.config([{ name: 'a' }, { name: 'b' }, { name: 'c' }], `[state]\ndir = ${join(f.dir, 'state')}\n[publish]\nstate = ${logState}\n`);
   });
   after(async () => {
+    await Promise.all(servers.map((x) => x.stop()));
     await serve?.stop();
     await f?.close();
   });
@@ -97,5 +101,36 @@ describe('[publish]: the drain appends local builds to our own log', { skip, tim
     const after = await reader.head();
     assert.equal(after.treeSize, before.treeSize, 'nothing appended');
     assert.equal((await reader.lookup(after, contested as StorePath))?.value.narHash, published, 'the first answer stands');
+  });
+
+  it('serve\'s own periodic drain publishes what Nix built locally behind it', async () => {
+    const { contested, libfoo } = f.build.paths;
+    const state = join(f.dir, 'serve-state');
+    const log2 = join(f.dir, 'serve-log');
+    const init = await logCli(['init', '--state', log2]);
+    assert.equal(init.exitCode, 0, init.stderr);
+    const logKey = parseLogKey(fields(init.stdout)['public-key']!);
+    const hookConfig = await f.config([{ name: 'a' }], `[state]\ndir = ${state}\n`);
+    // a and c disagree on contested: neither wins and Nix builds it; they agree on libfoo, which is substituted.
+    const s = await startServe(f, [{ name: 'a' }, { name: 'c' }], `[state]\ndir = ${state}\ndrain-every = 1\n[publish]\nstate = ${log2}\n`);
+    servers.push(s);
+    await forget(Object.values(f.build.paths));
+    const run = await nixBuildVia(f, s, 'contested', 'honest', { conf: [`post-build-hook = ${HOOK}`], env: { TRUSTIX_VOTE_CONFIG: hookConfig } });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(built(run, contested), run.stderr);
+    const t0 = Date.now();
+    while (!/"event":"drain".*"published":\{"added":1/.test(s.stderr()) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    assert.match(s.stderr(), /"event":"drain".*"published":\{"added":1,"present":0,"refused":0\}/);
+    const built2 = await localFacts([contested]);
+    const ls = await startLogServe(log2);
+    try {
+      const reader = new LogClient(fetchPost(ls.url), deriveLogId(NIX_PROTOCOL, logKey), logKey, 'proto');
+      const head = await reader.head();
+      const got = await reader.lookup(head, contested as StorePath, { bindToLog: true });
+      assert.equal(got?.value.narHash, parseNarHash(built2.get(contested as StorePath)!.narHash));
+      assert.equal(await reader.lookup(head, libfoo as StorePath), undefined, 'libfoo was substituted (a and c agree), not built: proven absent');
+    } finally {
+      await ls.stop();
+    }
   });
 });
