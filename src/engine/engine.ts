@@ -50,6 +50,9 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
   const { logs, ops, observer, gate } = opts;
   const byHashPart = logs.flatMap((l, i) => (l.addressing === 'hash-part' ? [i] : []));
   const byPath = logs.flatMap((l, i) => (l.addressing === 'store-path' ? [i] : []));
+  // With logs that need a full name (Trustix), the names a trusted path refers to: Nix asks
+  // for exactly these next, by hash part, and no binary cache may hold them.
+  const named = byPath.length > 0 ? new Map<HashPart, StorePath>() : undefined;
 
   async function ask(i: number, q: Question, signal: AbortSignal, onVote?: OnVote): Promise<Answer> {
     const log = logs[i] as LogSource;
@@ -76,7 +79,7 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
     async collectHashPart(hashPart, signal, onVote) {
       const answers: Answer[] = new Array<Answer>(logs.length);
       await askAll(byHashPart, { hashPart }, answers, signal, onVote);
-      const path = choosePath(answers);
+      const path = choosePath(answers) ?? (answers.some((a) => a?.outcome === 'vote') ? undefined : named?.get(hashPart));
       if (path === undefined) return undefined;
       for (const i of byHashPart) answers[i] = againstChosen(answers[i] as Answer, path);
       if (byPath.length > 0) await askAll(byPath, { hashPart, path }, answers, signal, onVote);
@@ -85,6 +88,7 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
 
     async decide(ballot, { name, policy }) {
       const decision = await policy.decide(ballot);
+      if (named !== undefined) learnNames(named, ballot, decision);
       observer?.decided?.(decision, ballot, name);
       return decision;
     },
@@ -146,6 +150,21 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
     },
   };
   return engine;
+}
+
+/** How many learned names are kept: a few closures' worth, a few MB. */
+const NAMED_MAX = 20_000;
+
+function learnNames(named: Map<HashPart, StorePath>, ballot: Ballot, decision: Decision): void {
+  if (decision.verdict !== 'trusted') return;
+  const winner = ballot.answers.find((a) => a.outcome === 'vote' && a.claim.narHash === decision.narHash);
+  if (winner?.outcome !== 'vote') return;
+  for (const ref of winner.claim.references) {
+    const h = hashPartOf(ref);
+    named.delete(h);
+    named.set(h, ref);
+    if (named.size > NAMED_MAX) named.delete(named.keys().next().value as HashPart);
+  }
 }
 
 /** Paths started at once by decideAll; the logs' own limits bound the requests below it. */

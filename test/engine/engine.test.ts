@@ -147,6 +147,26 @@ describe('engine', () => {
     assert.equal(await engine.collectHashPart(hashPartOf(app), run()), undefined);
   });
 
+  it('names a path no binary cache holds from the References of a trusted path, for a log that needs the name', async () => {
+    // The cache has app (referring to lib) but not lib; the Trustix-like log has both.
+    const cache = fakeLog('cache', [claim(app, '1', [lib])]);
+    const trustix = fakeLog('trustix-like', [claim(app, '1', [lib]), claim(lib, '2')], 'store-path');
+    const logs = [cache, trustix];
+    const engine = createEngine({ logs, ops: fakeOps() });
+    assert.equal(await engine.collectHashPart(hashPartOf(lib), run()), undefined, 'nobody has named lib yet');
+    const top = await engine.collectHashPart(hashPartOf(app), run());
+    assert.equal((await engine.decide(top!, majority(logs))).verdict, 'trusted');
+    const ballot = await engine.collectHashPart(hashPartOf(lib), run());
+    assert.equal(ballot?.path, lib);
+    assert.deepEqual(ballot?.answers.map((a) => a.outcome), ['miss', 'vote']);
+    // An untrusted path's references name nothing.
+    const other = path('other', 4);
+    const engine2 = createEngine({ logs: [fakeLog('c', [claim(app, '1', [other])]), fakeLog('t', [claim(app, '9', [other]), claim(other, '2')], 'store-path')], ops: fakeOps() });
+    const split = await engine2.collectHashPart(hashPartOf(app), run());
+    assert.equal((await engine2.decide(split!, majority(logs))).verdict, 'untrusted');
+    assert.equal(await engine2.collectHashPart(hashPartOf(other), run()), undefined);
+  });
+
   it('asks a log that needs the full path only once another log has named it', async () => {
     const byPath = fakeLog('trustix-like', [claim(lib, '2')], 'store-path');
     const logs = [fakeLog('a', [claim(lib, '2')]), byPath];
