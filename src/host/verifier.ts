@@ -5,6 +5,12 @@
  * uses libsodium when its addon loads (see ed25519.ts), node:crypto otherwise. It holds
  * the process open only while checks are pending.
  *
+ * At most IN_FLIGHT batches are with the worker at once; while it is busy, checks
+ * gather into the next batch, sent when an answer comes back. Batches grow with the
+ * load (a closure's checks go in a few hundred posts, not one per turn of the event
+ * loop), and each post wakes the worker's thread: on a loaded machine a wake-up costs
+ * far more than the copy.
+ *
  * A batch travels as one transferred buffer. Typed arrays posted one by one would each
  * be cloned with their whole backing store, and a small Buffer's backing store is
  * Node's 8 KiB pool: a 300-byte fingerprint would cost 8 KiB in both heaps.
@@ -14,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import type { Ed25519Verify, PublicKey } from '../nixfmt/index.ts';
 
 const SIG_BYTES = 64;
+const IN_FLIGHT = 2;
 const KEY_BYTES = 32;
 
 // The worker's whole program: a result byte per job for a packed batch of jobs. It is
@@ -79,6 +86,8 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
   /** Batches sent and not answered yet, oldest first: the worker answers in order. */
   const sent: Job[][] = [];
   let batch: Job[] = [];
+  /** A flush is due on the next turn of the event loop. */
+  let scheduled = false;
   let pending = 0;
   let dead = false;
   let closed = false;
@@ -94,6 +103,7 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
     const jobs = sent.shift() ?? [];
     jobs.forEach((j, i) => j.resolve(results[i] === 1));
     pending -= jobs.length;
+    if (batch.length > 0 && !scheduled) flush();
     if (pending === 0) worker.unref();
   });
   const die = () => {
@@ -101,10 +111,15 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
     dead = true;
     failSent();
     started(undefined);
+    // A batch that waited for the worker's answer goes elsewhere (or fails) now.
+    if (batch.length > 0 && !scheduled) flush();
   };
   worker.on('error', die);
   worker.on('exit', die);
   const flush = () => {
+    scheduled = false;
+    // The worker is busy: this batch goes when it answers (the message handler above).
+    if (!dead && sent.length >= IN_FLIGHT) return;
     const jobs = batch;
     batch = [];
     if (dead) {
@@ -125,13 +140,17 @@ export function createVerifier(opts: VerifierOptions = {}): Verifier {
       if (sig.length !== SIG_BYTES || key.raw.length !== KEY_BYTES) return Promise.resolve(false);
       if (dead) return elsewhere(fp, sig, key);
       return new Promise((resolve) => {
-        if (batch.length === 0) setImmediate(flush);
+        if (!scheduled && (batch.length === 0 || sent.length < IN_FLIGHT)) {
+          scheduled = true;
+          setImmediate(flush);
+        }
         batch.push({ fp, sig, key, resolve });
       });
     },
     close: async () => {
       dead = closed = true;
       failSent();
+      if (batch.length > 0 && !scheduled) flush();
       await worker.terminate();
     },
   };

@@ -63,6 +63,44 @@ describe('verifier', () => {
     }
   });
 
+  it('answers every check right when they come over many turns, gathered while the worker is busy', async () => {
+    const v = createVerifier();
+    try {
+      const fps = Array.from({ length: 300 }, (_, i) => Buffer.from(`1;/nix/store/x-${i};sha256:0;1;`));
+      const sigs = fps.map((fp, i) => (i % 7 === 3 ? Buffer.alloc(64, 1) : sign(null, fp, privateKey)));
+      const answers: Promise<boolean>[] = [];
+      for (let i = 0; i < fps.length; i++) {
+        answers.push(v.verify(fps[i]!, sigs[i]!, key));
+        if (i % 10 === 9) await new Promise((r) => setImmediate(r));
+      }
+      assert.deepEqual(await Promise.all(answers), fps.map((_, i) => i % 7 !== 3));
+    } finally {
+      await v.close();
+    }
+  });
+
+  it('a batch waiting for a busy worker goes to the fallback when the worker dies, or fails closed without one', async () => {
+    // Answers nothing; dies once two batches are with it, while a third waits.
+    const busyThenDies = "let n = 0; require('node:worker_threads').parentPort.on('message', () => { if (++n === 2) setTimeout(() => process.exit(3), 50); });";
+    const fp = Buffer.from('1;/nix/store/x;sha256:0;1;');
+    const good = sign(null, fp, privateKey);
+    const turn = () => new Promise((r) => setImmediate(r));
+    for (const fallback of [loadEd25519().verify, undefined]) {
+      const v = createVerifier({ program: busyThenDies, ...(fallback && { fallback }) });
+      try {
+        const first = v.verify(fp, good, key);
+        await turn();
+        const second = v.verify(fp, good, key);
+        await turn();
+        const waiting = v.verify(fp, good, key);
+        assert.deepEqual(await Promise.all([first, second]), [false, false], 'with the worker when it died: fail closed');
+        assert.equal(await waiting, fallback !== undefined, fallback ? 'checked by the fallback' : 'no fallback: fails closed');
+      } finally {
+        await v.close();
+      }
+    }
+  });
+
   it('answers false, at once, once the worker is gone', async () => {
     const v = createVerifier();
     await v.close();
