@@ -19,6 +19,8 @@
  *
  * Run: npm run build && node --import tsx bench/scale.ts [SIZES=2000,20000,50000] [ROUNDS=3]
  *   e.g. node --import tsx bench/scale.ts 2000,20000 2
+ *   SERVE_UP_TO=N   walk through serve only for sizes up to N (serve's walk is the longest
+ *                   part: on a loaded 2-core machine, about 30 ms per path in Nix's walk)
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ import { chooseCli, keygen, startServe } from './substitute/serve.ts';
 const SIZES = (process.argv[2] ?? '2000,20000,50000').split(',').map(Number);
 const ROUNDS = Number(process.argv[3] ?? 3);
 if (SIZES.some((n) => !(n >= 2)) || !(ROUNDS >= 1)) throw new Error('usage: bench/scale.ts [SIZES=2000,20000,50000] [ROUNDS=3]');
+const SERVE_UP_TO = Number(process.env['SERVE_UP_TO'] ?? Infinity);
 const say = (s: string) => void process.stderr.write(`${s}\n`);
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-scale-'));
@@ -38,7 +41,7 @@ const cli = await chooseCli(say);
 const serveKey = join(dir, 'serve.sec');
 await keygen(cli, 'bench-scale-serve-1', serveKey, join(dir, 'serve.pub'));
 
-interface Round { readonly nix: Run; readonly floor: Run; readonly check: Run; readonly serve: Run }
+interface Round { readonly nix: Run; readonly floor: Run; readonly check: Run; readonly serve: Run | undefined }
 interface Size { readonly n: number; readonly rounds: readonly Round[]; readonly load: string }
 const results: Size[] = [];
 
@@ -59,10 +62,10 @@ for (const n of SIZES) {
     const nix = await nixWalk(caches[0]!.url, root, n, sizeDir, caches);
     const fl = await floor(caches, paths, sizeDir);
     const ch = await check(cli.argv, config, root, n, sizeDir, caches);
-    const serve = await serveWalk(r);
+    const serve = n <= SERVE_UP_TO ? await serveWalk(r) : undefined;
     rounds.push({ nix, floor: fl, check: ch, serve });
     say(`  round ${r + 1}: nix ${secs(nix.ms)} (${nix.gets} GETs), floor ${secs(fl.ms)} (${fl.gets}), check ${secs(ch.ms)} (${ch.gets}, peak ${mb(ch.peakKb ?? NaN)}), `
-      + `serve ${secs(serve.ms)} (${serve.gets} upstream GETs, peak ${mb(serve.peakKb ?? NaN)}); load ${await uptime()}`);
+      + `${serve === undefined ? 'serve not run' : `serve ${secs(serve.ms)} (${serve.gets} upstream GETs, peak ${mb(serve.peakKb ?? NaN)})`}; load ${await uptime()}`);
   }
   loads.push(await uptime());
   results.push({ n, rounds, load: loads.join(' → ') });
@@ -93,12 +96,12 @@ for (const { n, rounds, load } of results) {
   console.log(`  nix direct (1 cache)   ${col((r) => r.nix.ms, secs)}; GETs ${rounds.map((r) => r.nix.gets).join(', ')}`);
   console.log(`  undici floor (4 caches) ${col((r) => r.floor.ms, secs)}; GETs ${rounds.map((r) => r.floor.gets).join(', ')}`);
   console.log(`  check                  ${col((r) => r.check.ms, secs)}; GETs ${rounds.map((r) => r.check.gets).join(', ')}`);
-  console.log(`  nix through serve      ${col((r) => r.serve.ms, secs)}; upstream GETs ${rounds.map((r) => r.serve.gets).join(', ')}`);
+  console.log(`  nix through serve      ${col((r) => r.serve?.ms ?? NaN, secs)}; upstream GETs ${rounds.map((r) => r.serve?.gets ?? '-').join(', ')}`);
   console.log(`  check / nix direct     ${col((r) => r.check.ms / r.nix.ms, ratio)}`);
   console.log(`  check / floor          ${col((r) => r.check.ms / r.floor.ms, ratio)}`);
-  console.log(`  serve / nix direct     ${col((r) => r.serve.ms / r.nix.ms, ratio)}`);
+  console.log(`  serve / nix direct     ${col((r) => (r.serve?.ms ?? NaN) / r.nix.ms, ratio)}`);
   console.log(`  peak RSS check         ${col((r) => r.check.peakKb ?? NaN, mb)}`);
-  console.log(`  peak RSS serve         ${col((r) => r.serve.peakKb ?? NaN, mb)}`);
+  console.log(`  peak RSS serve         ${col((r) => r.serve?.peakKb ?? NaN, mb)}`);
 }
 console.log('\n| paths | nix direct | floor | check | check / nix | check / floor | serve | serve / nix | peak RSS check | peak RSS serve |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
@@ -106,5 +109,5 @@ for (const { n, rounds } of results) {
   const m = (f: (r: Round) => number, fmt: (x: number) => string) => fmt(median(rounds.map(f)));
   const rr = (f: (r: Round) => number) => `${m(f, ratio)} (${rounds.map((r) => ratio(f(r))).join(', ')})`;
   console.log(`| ${n.toLocaleString('en')} | ${m((r) => r.nix.ms, secs)} | ${m((r) => r.floor.ms, secs)} | ${m((r) => r.check.ms, secs)} | ${rr((r) => r.check.ms / r.nix.ms)} | ${rr((r) => r.check.ms / r.floor.ms)} `
-    + `| ${m((r) => r.serve.ms, secs)} | ${rr((r) => r.serve.ms / r.nix.ms)} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve.peakKb ?? NaN, mb)} |`);
+    + `| ${m((r) => r.serve?.ms ?? NaN, secs)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.nix.ms)} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve?.peakKb ?? NaN, mb)} |`);
 }
