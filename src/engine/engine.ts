@@ -10,6 +10,7 @@ import type { Answer, Ballot, Claim, Question } from '../claims.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { LogSource } from '../logs/types.ts';
 import type { Ops } from '../ops.ts';
+import { backersOf } from '../vote/backers.ts';
 import type { PolicyRunner } from '../vote/runner.ts';
 import type { Decision } from '../vote/types.ts';
 import { gated, type AnswerGate } from './gate.ts';
@@ -156,10 +157,8 @@ export function createEngine(opts: { logs: readonly LogSource[]; ops: Ops; obser
 const NAMED_MAX = 20_000;
 
 function learnNames(named: Map<HashPart, StorePath>, ballot: Ballot, decision: Decision): void {
-  if (decision.verdict !== 'trusted') return;
-  const winner = ballot.answers.find((a) => a.outcome === 'vote' && a.claim.narHash === decision.narHash);
-  if (winner?.outcome !== 'vote') return;
-  for (const ref of winner.claim.references) {
+  const [winner] = backersOf(ballot, decision);
+  for (const ref of winner?.references ?? []) {
     const h = hashPartOf(ref);
     named.delete(h);
     named.set(h, ref);
@@ -188,13 +187,16 @@ function unaskedDecision(logs: readonly LogSource[]): (path: StorePath) => Decis
 }
 
 function referencesToWalk(ballot: Ballot, decision: Decision): StorePath[] {
+  if (decision.verdict === 'trusted') {
+    const refs = new Set<StorePath>();
+    for (const c of backersOf(ballot, decision)) for (const r of c.references) if (r !== ballot.path) refs.add(r);
+    return [...refs];
+  }
   const counts = new Map<StorePath, number>();
   for (const a of ballot.answers) {
     if (a.outcome !== 'vote') continue;
-    if (decision.narHash !== undefined && a.claim.narHash !== decision.narHash) continue;
     for (const r of a.claim.references) if (r !== ballot.path) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
-  if (decision.narHash !== undefined) return [...counts.keys()];
   const quorum = Math.floor(ballot.answers.length / 2) + 1;
   return [...counts].flatMap(([r, n]) => (n >= quorum ? [r] : []));
 }

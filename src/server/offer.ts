@@ -10,6 +10,7 @@
 import type { Ballot, Claim, Upstream } from '../claims.ts';
 import { caProvesFacts, hashPartOf, MAX_NARINFO_BYTES, parseNarInfo, resolveNarUrl, type FingerprintSigner, type HashPart, type PathFacts, type SecretKey } from '../nixfmt/index.ts';
 import type { Ops } from '../ops.ts';
+import { backersOf } from '../vote/backers.ts';
 import type { Decision } from '../vote/types.ts';
 import { servedNarInfo, type Source } from './narinfo.ts';
 
@@ -48,7 +49,8 @@ export const NOTHING: Offer = { narinfo: undefined, nars: [], wouldReject: false
 
 export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decision, signal: AbortSignal): Promise<Offer> {
   const claims = ballot.answers.flatMap((a) => (a.outcome === 'vote' ? [a.claim] : []));
-  const backers = decision.verdict === 'trusted' ? claims.filter((c) => c.narHash === decision.narHash) : [];
+  // The winner's consistent backers only: a claim of the winning NarHash with another size or references is a fault.
+  const backers = backersOf(ballot, decision);
   const chosen = backers[0] ?? (o.mode === 'report' ? claims[0] : undefined);
   if (chosen === undefined) return NOTHING;
   const sources = await sourcesFor(o, chosen, claims, signal);

@@ -12,6 +12,7 @@ import type { Ballot, Claim } from '../claims.ts';
 import type { Engine, NamedPolicy } from '../engine/engine.ts';
 import type { Observer } from '../engine/observer.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
+import { backersOf } from '../vote/backers.ts';
 import type { Decision } from '../vote/types.ts';
 import { makeOffer, NOTHING, type Offer, type OfferOptions } from './offer.ts';
 
@@ -195,9 +196,6 @@ function sizeOf(v: Answered): number {
 
 /** The winner's references: what Nix will ask for next. */
 function winnerClaimReferences(ballot: Ballot, decision: Decision): StorePath[] {
-  if (decision.verdict !== 'trusted') return [];
-  for (const a of ballot.answers) {
-    if (a.outcome === 'vote' && a.claim.narHash === decision.narHash) return a.claim.references.filter((r) => r !== decision.path);
-  }
-  return [];
+  const [winner] = backersOf(ballot, decision);
+  return winner === undefined ? [] : winner.references.filter((r) => r !== decision.path);
 }

@@ -4,5 +4,6 @@ export { DEFAULT_BUDGET, DEFAULT_POLICY_SOURCE, DEFAULT_TIME_LIMIT_MS, PolicyLoa
 export type { Judgement, LoadPolicyOptions, Policy, PolicyRunner, SyncPolicy } from './policy.ts';
 export type { TimeLimit } from './lua/budget.ts';
 export { abbreviate, buildDecision, trustedReason, untrustedReason } from './tally.ts';
+export { backersOf } from './backers.ts';
 export { consistentBallot } from './consistency.ts';
 export { SampleError, parseSample } from './sample.ts';

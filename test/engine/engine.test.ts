@@ -5,6 +5,7 @@ import { createEngine } from '../../src/engine/engine.ts';
 import type { Observer } from '../../src/engine/observer.ts';
 import { againstChosen, choosePath } from '../../src/engine/path.ts';
 import { hashPartOf } from '../../src/nixfmt/index.ts';
+import { defaultPolicy } from '../../src/vote/default-policy.ts';
 import type { Decision } from '../../src/vote/types.ts';
 import { claim, fakeLog, fakeOps, hash, majority, path } from './fakes.ts';
 
@@ -25,6 +26,20 @@ describe('engine', () => {
     assert.deepEqual(out.map((d) => d.path).sort(), [app, lib].sort());
     assert.ok(out.every((d) => d.verdict === 'trusted'));
     assert.ok(!logs[0]!.asked.includes(hashPartOf(evil)), 'a liar\'s references are not followed when it lost');
+  });
+
+  it('never walks the References of a claim that votes the winning NarHash with other References', async () => {
+    // The liar votes app's winning hash but lists a path nobody built: an inconsistent claim, a fault.
+    const logs = [
+      fakeLog('liar', [claim(app, '1', [evil]), claim(evil, '3')]),
+      fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]),
+      fakeLog('b', [claim(app, '1', [lib]), claim(lib, '2')]),
+    ];
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const out = await engine.decideAll([app], { walk: true, signal: run(), policy: { name: '', policy: defaultPolicy(logs) } });
+    assert.deepEqual(out.map((d) => d.path).sort(), [app, lib].sort());
+    assert.ok(!logs[1]!.asked.includes(hashPartOf(evil)), 'the inconsistent claim\'s references are not walked');
+    assert.equal(out.find((d) => d.path === app)?.faults[0]?.kind, 'inconsistent-claim');
   });
 
   it('follows the References most logs claim when nothing won, not a lone voter\'s', async () => {

@@ -5,6 +5,7 @@ import { createEngine } from '../../src/engine/engine.ts';
 import type { NamedPolicy } from '../../src/engine/engine.ts';
 import { generateSecretKey, hashPartOf, parseSecretKey, type StorePath } from '../../src/nixfmt/index.ts';
 import { createOffers, UNTRUSTED_TTL_MS, type OfferMade } from '../../src/server/offers.ts';
+import { defaultPolicy } from '../../src/vote/default-policy.ts';
 import { claim, fakeLog, fakeOps, majority, path, type Facts, type FakeLog } from '../engine/fakes.ts';
 
 const key = parseSecretKey(generateSecretKey('verdicts-test-1').secret);
@@ -45,6 +46,21 @@ describe('offers', () => {
     const s = await verdicts.forHashPart(hashPartOf(app));
     assert.ok(s.narinfo?.includes(`Sig: verdicts-test-1:`));
     assert.deepEqual(s.nars.map((n) => n.index), [0, 1], 'the liar\'s upstream u2 is never a source');
+  });
+
+  it('serves the References of the consistent backers, never those of a claim of the winning hash with others', async () => {
+    const junk = path('junk', 7);
+    const logs = [
+      fakeLog('liar', [upstreamClaim('http://u0', app, '1', [junk])]),
+      fakeLog('a', [upstreamClaim('http://u1', app, '1', [lib])]),
+      fakeLog('b', [upstreamClaim('http://u2', app, '1', [lib])]),
+    ];
+    const { verdicts, decided } = setup(logs, 'enforce', 60_000, 100, { policies: [{ name: '', policy: defaultPolicy(logs) }] });
+    const s = await verdicts.forHashPart(hashPartOf(app));
+    assert.match(s.narinfo ?? '', new RegExp(`^References: ${lib.slice(11)}$`, 'm'));
+    assert.doesNotMatch(s.narinfo ?? '', /junk/);
+    await tick();
+    assert.ok(!decided.some((d) => d.decision?.path === junk), 'prefetch does not vote the liar\'s reference');
   });
 
   it('shares one vote between concurrent requests and caches it', async () => {
