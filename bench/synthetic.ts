@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   encodeNix32, fingerprint, formatNarInfo, generateSecretKey, parseNarHash, parseSecretKey, parseStorePath,
-  signFingerprint, type StorePath,
+  signFingerprint, type PathFacts, type StorePath,
 } from '../src/nixfmt/index.ts';
 
 const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
@@ -49,33 +49,11 @@ export interface SyntheticCache {
 }
 
 export async function serveSynthetic(name: string, paths: readonly StorePath[], refs: Map<StorePath, StorePath[]>): Promise<SyntheticCache> {
-  const pair = generateSecretKey(`${name}-1`);
-  const key = parseSecretKey(pair.secret);
-  const files = new Map<string, string>();
-  for (const p of paths) {
-    const narHash = parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(p).digest())}`);
-    const facts = { path: p, narHash, narSize: 1000, references: refs.get(p) ?? [] };
-    files.set(`/${p.slice(11, 43)}.narinfo`, formatNarInfo({
-      ...facts, url: `nar/${p.slice(11, 43)}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],
-    }));
-  }
-  let requests = 0;
-  const server = createServer((req, res) => {
-    requests += 1;
-    if (req.url === '/nix-cache-info') return void res.end('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
-    const body = files.get(req.url ?? '');
-    if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
+  return serveSigned(name, (sign) => {
+    const files = new Map<string, string>();
+    for (const p of paths) files.set(p.slice(11, 43), sign({ path: p, narHash: narHashOf(p), narSize: 1000, references: refs.get(p) ?? [] }));
+    return (hashPart) => files.get(hashPart);
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    publicKey: pair.public,
-    get requests() { return requests; },
-    set requests(v) { requests = v; },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
 }
 
 /**
@@ -83,26 +61,46 @@ export async function serveSynthetic(name: string, paths: readonly StorePath[], 
  * references to paths nobody built (issue #9's closure explosion). Counts its requests.
  */
 export async function serveInventing(name: string, invent: number, known: readonly StorePath[]): Promise<SyntheticCache> {
+  return serveSigned(name, (sign) => {
+    const names = new Map(known.map((p) => [p.slice(11, 43), p]));
+    let made = 0;
+    return (hashPart) => {
+      const path = names.get(hashPart);
+      if (path === undefined) return undefined;
+      const references = Array.from({ length: invent }, () => {
+        const h = createHash('sha256').update(`${name}-${made++}`).digest();
+        const ref = parseStorePath(`/nix/store/${Array.from(h, (b) => NIX32[b % 32]).join('')}-invented`);
+        names.set(ref.slice(11, 43), ref);
+        return ref;
+      });
+      return sign({ path, narHash: narHashOf(path), narSize: 1000, references });
+    };
+  });
+}
+
+const narHashOf = (p: StorePath) => parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(p).digest())}`);
+
+type Sign = (facts: PathFacts) => string;
+
+/**
+ * A loopback cache under its own key: `make` gets a signer and gives the narinfo text
+ * for a hash part (undefined: 404). `/requests` answers the count (uncounted), for a
+ * bench that runs the cache in a child process.
+ */
+async function serveSigned(name: string, make: (sign: Sign) => (hashPart: string) => string | undefined): Promise<SyntheticCache> {
   const pair = generateSecretKey(`${name}-1`);
   const key = parseSecretKey(pair.secret);
-  const names = new Map(known.map((p) => [p.slice(11, 43), p]));
+  const answer = make((facts) => formatNarInfo({
+    ...facts, url: `nar/${facts.path.slice(11, 43)}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)],
+  }));
   let requests = 0;
-  let made = 0;
   const server = createServer((req, res) => {
-    if (req.url === '/requests') return void res.end(String(requests)); // for a bench running it in a child
+    if (req.url === '/requests') return void res.end(String(requests));
     requests += 1;
     if (req.url === '/nix-cache-info') return void res.end('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
     const m = /^\/([0-9a-df-np-sv-z]{32})\.narinfo$/.exec(req.url ?? '');
-    const path = m === null ? undefined : names.get(m[1]!);
-    if (m === null || path === undefined) return void res.writeHead(404).end();
-    const refs = Array.from({ length: invent }, () => {
-      const h = createHash('sha256').update(`${name}-${made++}`).digest();
-      const ref = parseStorePath(`/nix/store/${Array.from(h.subarray(0, 32), (b) => NIX32[b % 32]).join('')}-invented`);
-      names.set(ref.slice(11, 43), ref);
-      return ref;
-    });
-    const facts = { path, narHash: parseNarHash(`sha256:${encodeNix32(createHash('sha256').update(m[1]!).digest())}`), narSize: 1000, references: refs };
-    const body = formatNarInfo({ ...facts, url: `nar/${m[1]}.nar`, compression: 'none', sigs: [signFingerprint(fingerprint(facts), key)] });
+    const body = m === null ? undefined : answer(m[1]!);
+    if (body === undefined) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
   });
   server.keepAliveTimeout = 60_000;
