@@ -1,0 +1,77 @@
+/** The offers' cache: bounded by bytes and entries, scan-resistant, with room for what is voted ahead. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createAdmissionCache } from '../../src/server/cache.ts';
+
+function cache(maxEntries: number, opts: { maxBytes?: number; staleMs?: number } = {}) {
+  let now = 0;
+  const c = createAdmissionCache<string>({
+    maxBytes: opts.maxBytes ?? 1e6, maxEntries, sizeOf: (v) => v.length, now: () => now, staleMs: opts.staleMs ?? 1000,
+  });
+  return { c, advance: (ms: number) => void (now += ms) };
+}
+
+/** Walks keys in order as Nix does, voting (set) what is not held; returns how many were voted. */
+function walk(c: ReturnType<typeof cache>['c'], keys: readonly string[]): number {
+  let voted = 0;
+  for (const k of keys) {
+    if (c.get(k) !== undefined) continue;
+    voted += 1;
+    c.set(k, `v${k}`, 60_000);
+  }
+  return voted;
+}
+
+const keys = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('admission cache', () => {
+  it('holds what fits, and expires entries after their TTL', () => {
+    const { c, advance } = cache(100);
+    c.set('a', 'x', 1000);
+    assert.equal(c.get('a'), 'x');
+    advance(1000);
+    assert.equal(c.get('a'), 'x', 'fresh up to its TTL');
+    advance(1);
+    assert.equal(c.get('a'), undefined);
+    assert.equal(c.size, 0);
+  });
+
+  it('never holds more entries or bytes than its bounds', () => {
+    const { c } = cache(50, { maxBytes: 400 });
+    for (let round = 0; round < 3; round++) walk(c, keys(200).map((k) => `${k}-${'x'.repeat(round * 5)}`));
+    assert.ok(c.size <= 50, `${c.size} entries`);
+    assert.ok(c.bytes <= 400, `${c.bytes} bytes`);
+  });
+
+  it('keeps most of itself when a set larger than it is walked again and again (an LRU keeps nothing)', () => {
+    const { c } = cache(100);
+    const closure = keys(300);
+    assert.equal(walk(c, closure), 300);
+    const again = [walk(c, closure), walk(c, closure), walk(c, closure)];
+    for (const v of again) assert.ok(v <= 300 - 50, `each walk again voted ${v} of 300: at least half the cache is hit`);
+  });
+
+  it('lets what is asked for often displace what was asked for once', () => {
+    const { c } = cache(20);
+    walk(c, keys(20, 'old'));
+    const hot = keys(10, 'hot');
+    for (let i = 0; i < 4; i++) walk(c, hot);
+    for (const k of hot) assert.ok(c.has(k), `${k} is held`);
+  });
+
+  it('keeps entries voted ahead until they are asked for, and makes no room for more than it can hold', () => {
+    const { c, advance } = cache(40);
+    const room = c.aheadRoom();
+    assert.equal(room, 10, 'a quarter of the cache');
+    for (const k of keys(room, 'ahead')) c.set(k, 'x', 60_000, true);
+    assert.equal(c.aheadRoom(), 0);
+    c.set('extra', 'x', 60_000, true);
+    assert.equal(c.has('extra'), false, 'nothing pushes out another entry voted ahead');
+    walk(c, keys(500, 'scan'));
+    for (const k of keys(room, 'ahead')) assert.ok(c.has(k), `${k} survived a scan of 500 others`);
+    assert.equal(c.get('ahead0'), 'x');
+    assert.equal(c.aheadRoom(), 1, 'asked for: it is an ordinary entry now');
+    advance(1000);
+    assert.equal(c.aheadRoom(), 10, 'never asked for within staleMs: dropped when room is wanted');
+  });
+});
