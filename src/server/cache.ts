@@ -160,6 +160,38 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   };
 }
 
+/**
+ * Keys seen lately, as 32-bit hashes in two generations of at most `limit` each (about
+ * 40 bytes a key): the older generation is forgotten when the newer fills or is
+ * `maxAgeMs` old. A collision only makes a key look seen.
+ */
+export function createRecentKeys(limit: number, maxAgeMs: number, now: () => number) {
+  let current = new Set<number>();
+  let older = new Set<number>();
+  let since = now();
+  return {
+    add(key: string): void {
+      if (current.size >= limit || now() - since > maxAgeMs) {
+        older = current;
+        current = new Set();
+        since = now();
+      }
+      current.add(hash32(key));
+    },
+    has(key: string): boolean {
+      const h = hash32(key);
+      return current.has(h) || (now() - since <= maxAgeMs && older.has(h));
+    },
+  };
+}
+
+/** FNV-1a over the key's UTF-16 code units. */
+function hash32(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** Count-min sketch: 4 rows of 4-bit counters (one byte each here), aged by halving. */
 function createSketch(capacity: number) {
   let width = 64;
@@ -169,8 +201,7 @@ function createSketch(capacity: number) {
   const sample = 10 * width;
   let additions = 0;
   const slots = (key: string): [number, number, number, number] => {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    const h = hash32(key);
     const h2 = (Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0) | 1;
     return [h & mask, width + ((h + h2) & mask), 2 * width + ((h + 2 * h2) & mask), 3 * width + ((h + 3 * h2) & mask)];
   };

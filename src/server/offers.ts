@@ -12,7 +12,7 @@ import type { Engine, NamedPolicy } from '../engine/engine.ts';
 import type { Observer } from '../engine/observer.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import type { Decision } from '../vote/types.ts';
-import { createAdmissionCache } from './cache.ts';
+import { createAdmissionCache, createRecentKeys } from './cache.ts';
 import { makeOffer, NOTHING, type Offer, type OfferOptions } from './offer.ts';
 
 /** What the server answers for one hash part under one policy, and all its cache keeps. */
@@ -61,6 +61,8 @@ const PREFETCH_LANE = 32;
 const PREFETCH_QUEUE = 10_000;
 /** A path voted ahead that Nix has not asked for this long (it has it already) may make room for another. */
 const AHEAD_STALE_MS = 15_000;
+/** Keys remembered as voted, per generation (two of them: at most ~3 MB). */
+const RECENT_KEYS = 40_000;
 /** A claim listing more references than this is not followed before the vote. */
 const SPECULATE_MAX_REFS = 2000;
 /** What the offers may hold in all: serve's whole RSS budget is 150 MB (see bench/serve-memory.ts). */
@@ -83,6 +85,12 @@ export function createOffers(o: OffersOptions): Offers {
   const ballots = createBallots(o, clock);
   const queue = new Map<string, { policy: NamedPolicy; hashPart: HashPart }>();
   let running = 0;
+  /**
+   * What was voted within the TTL, cache or not: a path many others refer to is named
+   * again by each of them, and Nix, which asks for a path once, has it in its own
+   * narinfo cache by then. Not voted ahead again; Nix's own request always is.
+   */
+  const voted = createRecentKeys(RECENT_KEYS, o.ttlMs, clock.now);
 
   /** Nix asks by hash part, and so does prefetch: a caller never names the path for the logs. */
   function get(policy: NamedPolicy, hashPart: HashPart, ahead: boolean): Promise<Answered> {
@@ -103,6 +111,7 @@ export function createOffers(o: OffersOptions): Offers {
         narinfo: made.narinfo, nars: made.nars, wouldReject: made.wouldReject, why: made.why,
         ...(made.narHash !== undefined && { narHash: made.narHash }),
       };
+      voted.add(key);
       if (caching) cache.set(key, kept, trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS), ahead && !asked.has(key));
       o.observer.offered?.(made);
       if (trusted) prefetch(made.references, policy);
@@ -145,7 +154,7 @@ export function createOffers(o: OffersOptions): Offers {
     for (const p of paths) {
       const hashPart = hashPartOf(p);
       const key = `${policy.name}/${hashPart}`;
-      if (queue.size >= PREFETCH_QUEUE || queue.has(key) || inflight.has(key) || cache.has(key)) continue;
+      if (queue.size >= PREFETCH_QUEUE || queue.has(key) || inflight.has(key) || voted.has(key) || cache.has(key)) continue;
       queue.set(key, { policy, hashPart });
     }
     pump();

@@ -87,24 +87,24 @@ describe('offers', () => {
     facts.push(upstreamClaim('http://u0', root, '1', levels[0]!));
     const logs = [fakeLog('a', facts), fakeLog('b', facts)];
     const { ask, decided } = setup(logs, 'enforce', 600_000, 100);
-    /** As Nix walks: a level at a time, every path of it at once, each path once. */
+    /** As Nix walks: breadth first, a few requests in flight, each path once. */
     const walk = async () => {
-      let level: StorePath[] = [root];
-      const seen = new Set<StorePath>(level);
-      while (level.length > 0) {
-        const answers = await Promise.all(level.map((p) => ask(p)));
-        const next: StorePath[] = [];
-        for (const a of answers) {
+      const queue: StorePath[] = [root];
+      const seen = new Set<StorePath>(queue);
+      const worker = async () => {
+        for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+          const a = await ask(p);
           assert.ok(a.narinfo !== undefined);
           for (const r of /References: (.*)/.exec(a.narinfo)![1]!.split(' ').filter((x) => x !== '')) {
-            const p = `/nix/store/${r}` as StorePath;
-            if (seen.has(p)) continue;
-            seen.add(p);
-            next.push(p);
+            const ref = `/nix/store/${r}` as StorePath;
+            if (seen.has(ref)) continue;
+            seen.add(ref);
+            queue.push(ref);
           }
+          await tick();
         }
-        level = next;
-      }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
       return seen.size;
     };
     const votes = () => {
