@@ -7,7 +7,9 @@
  * - **ahead**: entries voted ahead of Nix (prefetch), kept apart until Nix first asks for
  *   them, so a prefetch running ahead cannot evict what it fetched before Nix gets there.
  *   The caller asks `aheadRoom()` before voting ahead; an entry Nix never asks for (a
- *   path already in its store) is dropped once it is `staleMs` old and room is wanted.
+ *   path already in its store) is dropped when room is wanted once Nix has made four
+ *   times as many requests as the segment holds since it came: counted in Nix's
+ *   requests, not seconds, as a loaded machine slows Nix and the prefetch alike.
  * - **window**: a small LRU that every entry Nix asked for enters first.
  * - **main**: an LRU that an entry leaving the window joins only if Nix asked for it more
  *   often than for the entry it would evict (a count-min sketch of 4-bit counters,
@@ -23,8 +25,6 @@ export interface CacheOptions<V> {
   /** What an entry costs, the map's own bookkeeping included. */
   readonly sizeOf: (value: V) => number;
   readonly now: () => number;
-  /** An entry voted ahead and not asked for this long may be dropped for another. */
-  readonly staleMs: number;
 }
 
 export interface AdmissionCache<V> {
@@ -46,6 +46,7 @@ interface Entry<V> {
   readonly value: V;
   readonly size: number;
   readonly expires: number;
+  /** Nix's requests so far when it came. */
   readonly at: number;
   segment: Segment;
 }
@@ -55,6 +56,8 @@ const AHEAD_SHARE = 0.25;
 const WINDOW_SHARE = 0.1;
 /** For sizing the sketch: no entry costs less than this. */
 const MIN_ENTRY_BYTES = 512;
+/** An entry voted ahead is stale after this many times the ahead segment's entries of Nix's requests. */
+const STALE_FACTOR = 4;
 
 export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   const seg = (share: number) => ({ bytes: Math.floor(o.maxBytes * share), entries: Math.floor(o.maxEntries * share) });
@@ -64,6 +67,8 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   const maps: Record<Segment, Map<string, Entry<V>>> = { ahead: new Map(), window: new Map(), main: new Map() };
   const used: Record<Segment, number> = { ahead: 0, window: 0, main: 0 };
   // Wide enough that collisions rarely make a candidate look hotter than it is (a tie keeps main's entry).
+  const staleAfter = STALE_FACTOR * Math.max(1, cap.ahead.entries);
+  let requests = 0;
   const sketch = createSketch(4 * Math.min(o.maxEntries, Math.ceil(o.maxBytes / MIN_ENTRY_BYTES)));
 
   function remove(key: string, e: Entry<V>): void {
@@ -117,13 +122,14 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   function dropStaleAhead(): void {
     const now = o.now();
     for (const [key, e] of maps.ahead) {
-      if (now - e.at < o.staleMs && e.expires >= now) return;
+      if (requests - e.at <= staleAfter && e.expires >= now) return;
       remove(key, e);
     }
   }
 
   return {
     get(key) {
+      requests += 1;
       sketch.increment(key);
       const e = find(key);
       if (e === undefined) return undefined;
@@ -137,7 +143,7 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
       const old = maps.window.get(key) ?? maps.main.get(key) ?? maps.ahead.get(key);
       if (old !== undefined) remove(key, old);
       const now = o.now();
-      const e: Entry<V> = { value, size: o.sizeOf(value), expires: now + ttlMs, at: now, segment: 'window' };
+      const e: Entry<V> = { value, size: o.sizeOf(value), expires: now + ttlMs, at: requests, segment: 'window' };
       if (!ahead) {
         put(key, e, 'window');
         trimWindow();

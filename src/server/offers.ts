@@ -59,8 +59,6 @@ export const UNTRUSTED_TTL_MS = 10_000;
 const PREFETCH_LANE = 32;
 /** Paths waiting to be prefetched; beyond this they are dropped (Nix will ask anyway). */
 const PREFETCH_QUEUE = 10_000;
-/** A path voted ahead that Nix has not asked for this long (it has it already) may make room for another. */
-const AHEAD_STALE_MS = 15_000;
 /** Keys remembered as voted, per generation (two of them: at most ~3 MB). */
 const RECENT_KEYS = 40_000;
 /** A claim listing more references than this is not followed before the vote. */
@@ -77,7 +75,7 @@ export function createOffers(o: OffersOptions): Offers {
   // Bounded by what entries cost and by cache-size; scan-resistant, with room kept
   // for what prefetch votes ahead of Nix (cache.ts).
   const cache = createAdmissionCache<Answered>({
-    maxBytes: CACHE_BYTES, maxEntries: caching ? o.cacheSize : 0, sizeOf, now: clock.now, staleMs: AHEAD_STALE_MS,
+    maxBytes: CACHE_BYTES, maxEntries: caching ? o.cacheSize : 0, sizeOf, now: clock.now,
   });
   const inflight = new Map<string, Promise<Answered>>();
   /** Keys Nix asked for while prefetch was still voting them: not "ahead" once decided. */

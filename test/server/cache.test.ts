@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAdmissionCache } from '../../src/server/cache.ts';
 
-function cache(maxEntries: number, opts: { maxBytes?: number; staleMs?: number } = {}) {
+function cache(maxEntries: number, opts: { maxBytes?: number } = {}) {
   let now = 0;
   const c = createAdmissionCache<string>({
-    maxBytes: opts.maxBytes ?? 1e6, maxEntries, sizeOf: (v) => v.length, now: () => now, staleMs: opts.staleMs ?? 1000,
+    maxBytes: opts.maxBytes ?? 1e6, maxEntries, sizeOf: (v) => v.length, now: () => now,
   });
   return { c, advance: (ms: number) => void (now += ms) };
 }
@@ -63,15 +63,18 @@ describe('admission cache', () => {
     const { c, advance } = cache(40);
     const room = c.aheadRoom();
     assert.equal(room, 10, 'a quarter of the cache');
-    for (const k of keys(room, 'ahead')) c.set(k, 'x', 60_000, true);
+    for (const k of keys(room, 'ahead')) c.set(k, 'x', 1e12, true);
     assert.equal(c.aheadRoom(), 0);
     c.set('extra', 'x', 60_000, true);
     assert.equal(c.has('extra'), false, 'nothing pushes out another entry voted ahead');
-    walk(c, keys(500, 'scan'));
-    for (const k of keys(room, 'ahead')) assert.ok(c.has(k), `${k} survived a scan of 500 others`);
+    advance(1e9);
+    walk(c, keys(20, 'scan'));
+    for (const k of keys(room, 'ahead')) assert.ok(c.has(k), `${k} survived a scan of 20 others, however long it took`);
     assert.equal(c.get('ahead0'), 'x');
     assert.equal(c.aheadRoom(), 1, 'asked for: it is an ordinary entry now');
-    advance(1000);
-    assert.equal(c.aheadRoom(), 10, 'never asked for within staleMs: dropped when room is wanted');
+    walk(c, keys(4 * room - 21, 'more'));
+    assert.equal(c.aheadRoom(), 1, 'not stale until Nix made four times the segment of requests');
+    walk(c, keys(1, 'last'));
+    assert.equal(c.aheadRoom(), 10, 'never asked for by then: dropped when room is wanted');
   });
 });
