@@ -67,8 +67,10 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   const maps: Record<Segment, Map<string, Entry<V>>> = { ahead: new Map(), window: new Map(), main: new Map() };
   const used: Record<Segment, number> = { ahead: 0, window: 0, main: 0 };
   // Wide enough that collisions rarely make a candidate look hotter than it is (a tie keeps main's entry).
-  const staleAfter = STALE_FACTOR * Math.max(1, cap.ahead.entries);
   let requests = 0;
+  /** What entries cost on average (exponentially weighted): how many more the ahead segment can take. */
+  let average = MIN_ENTRY_BYTES;
+  const aheadEntries = () => Math.min(cap.ahead.entries, Math.floor(cap.ahead.bytes / average));
   const sketch = createSketch(4 * Math.min(o.maxEntries, Math.ceil(o.maxBytes / MIN_ENTRY_BYTES)));
 
   function remove(key: string, e: Entry<V>): void {
@@ -121,6 +123,7 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
 
   function dropStaleAhead(): void {
     const now = o.now();
+    const staleAfter = STALE_FACTOR * Math.max(1, aheadEntries());
     for (const [key, e] of maps.ahead) {
       if (requests - e.at <= staleAfter && e.expires >= now) return;
       remove(key, e);
@@ -144,18 +147,20 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
       if (old !== undefined) remove(key, old);
       const now = o.now();
       const e: Entry<V> = { value, size: o.sizeOf(value), expires: now + ttlMs, at: requests, segment: 'window' };
-      if (!ahead) {
-        put(key, e, 'window');
-        trimWindow();
+      average += (e.size - average) / 16;
+      dropStaleAhead();
+      // Never pushes out another entry voted ahead (the caller waits for aheadRoom()); past
+      // the segment's bounds it is an ordinary entry.
+      if (ahead && !over('ahead', e.size)) {
+        put(key, e, 'ahead');
         return;
       }
-      dropStaleAhead();
-      // Never pushes out another entry voted ahead: the caller waits for aheadRoom().
-      if (!over('ahead', e.size)) put(key, e, 'ahead');
+      put(key, e, 'window');
+      trimWindow();
     },
     aheadRoom() {
       dropStaleAhead();
-      return Math.max(0, Math.min(cap.ahead.entries - maps.ahead.size, Math.floor((cap.ahead.bytes - used.ahead) / 1024)));
+      return Math.max(0, Math.min(cap.ahead.entries - maps.ahead.size, Math.floor((cap.ahead.bytes - used.ahead) / average)));
     },
     get size() {
       return maps.ahead.size + maps.window.size + maps.main.size;
