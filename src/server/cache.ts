@@ -8,8 +8,9 @@
  *   them, so a prefetch running ahead cannot evict what it fetched before Nix gets there.
  *   The caller asks `aheadRoom()` before voting ahead; an entry Nix never asks for (a
  *   path already in its store) is dropped when room is wanted once Nix has made four
- *   times as many requests as the segment holds since it came: counted in Nix's
- *   requests, not seconds, as a loaded machine slows Nix and the prefetch alike.
+ *   times as many requests as the cache holds entries since it came: counted in Nix's
+ *   requests, not seconds, as a loaded machine slows Nix and the prefetch alike, and
+ *   generously, as Nix 2.8 walks depth first and comes back to the first level last.
  * - **window**: a small LRU that every entry Nix asked for enters first.
  * - **main**: an LRU that an entry leaving the window joins only if Nix asked for it more
  *   often than for the entry it would evict (a count-min sketch of 4-bit counters,
@@ -56,7 +57,7 @@ const AHEAD_SHARE = 0.25;
 const WINDOW_SHARE = 0.1;
 /** For sizing the sketch: no entry costs less than this. */
 const MIN_ENTRY_BYTES = 512;
-/** An entry voted ahead is stale after this many times the ahead segment's entries of Nix's requests. */
+/** An entry voted ahead is stale after this many times the cache's entries of Nix's requests. */
 const STALE_FACTOR = 4;
 
 export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
@@ -68,9 +69,8 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   const used: Record<Segment, number> = { ahead: 0, window: 0, main: 0 };
   // Wide enough that collisions rarely make a candidate look hotter than it is (a tie keeps main's entry).
   let requests = 0;
-  /** What entries cost on average (exponentially weighted): how many more the ahead segment can take. */
+  /** What entries cost on average (exponentially weighted): how many more the ahead segment can take, how many the cache holds. */
   let average = MIN_ENTRY_BYTES;
-  const aheadEntries = () => Math.min(cap.ahead.entries, Math.floor(cap.ahead.bytes / average));
   const sketch = createSketch(4 * Math.min(o.maxEntries, Math.ceil(o.maxBytes / MIN_ENTRY_BYTES)));
 
   function remove(key: string, e: Entry<V>): void {
@@ -123,7 +123,7 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
 
   function dropStaleAhead(): void {
     const now = o.now();
-    const staleAfter = STALE_FACTOR * Math.max(1, aheadEntries());
+    const staleAfter = STALE_FACTOR * Math.max(1, Math.min(o.maxEntries, Math.floor(o.maxBytes / average)));
     for (const [key, e] of maps.ahead) {
       if (requests - e.at <= staleAfter && e.expires >= now) return;
       remove(key, e);

@@ -82,6 +82,8 @@ export function createOffers(o: OffersOptions): Offers {
   const asked = new Set<string>();
   const ballots = createBallots(o, clock);
   const queue = new Map<string, { policy: NamedPolicy; hashPart: HashPart }>();
+  /** The queue's keys, newest last: Nix 2.8 walks a closure depth first (it asks for the newest references first). */
+  const stack: string[] = [];
   let running = 0;
   /**
    * What was voted within the TTL, cache or not: a path many others refer to is named
@@ -146,7 +148,7 @@ export function createOffers(o: OffersOptions): Offers {
     }
   }
 
-  /** Queued in the order Nix will ask (breadth first); voted only as far ahead as the cache keeps. */
+  /** Voted newest first, as Nix asks; only as far ahead as the cache keeps. */
   function prefetch(paths: readonly StorePath[], policy: NamedPolicy): void {
     if (o.prefetch === false || !caching) return;
     for (const p of paths) {
@@ -154,15 +156,17 @@ export function createOffers(o: OffersOptions): Offers {
       const key = `${policy.name}/${hashPart}`;
       if (queue.size >= PREFETCH_QUEUE || queue.has(key) || inflight.has(key) || voted.has(key) || cache.has(key)) continue;
       queue.set(key, { policy, hashPart });
+      stack.push(key);
     }
     pump();
   }
 
   function pump(): void {
     while (queue.size > 0 && running < PREFETCH_LANE && cache.aheadRoom() > running) {
-      const [key, next] = queue.entries().next().value as [string, { policy: NamedPolicy; hashPart: HashPart }];
+      const key = stack.pop()!;
+      const next = queue.get(key)!;
       queue.delete(key);
-      if (inflight.has(key) || cache.has(key)) continue;
+      if (inflight.has(key) || voted.has(key) || cache.has(key)) continue;
       running += 1;
       void get(next.policy, next.hashPart, true).catch(() => undefined).finally(() => {
         running -= 1;

@@ -72,8 +72,8 @@ describe('admission cache', () => {
     for (const k of keys(room, 'ahead')) assert.ok(c.has(k), `${k} survived a scan of 20 others, however long it took`);
     assert.equal(c.get('ahead0'), 'x');
     assert.equal(c.aheadRoom(), 1, 'asked for: it is an ordinary entry now');
-    walk(c, keys(4 * room - 21, 'more'));
-    assert.equal(c.aheadRoom(), 1, 'not stale until Nix made four times the segment of requests');
+    walk(c, keys(4 * 40 - 21, 'more'));
+    assert.equal(c.aheadRoom(), 1, 'not stale until Nix made four times as many requests as the cache holds entries');
     walk(c, keys(1, 'last'));
     assert.equal(c.aheadRoom(), 10, 'never asked for by then: dropped when room is wanted');
   });
