@@ -218,13 +218,19 @@ function whyOf(d: Decision, s: Offer): string {
 }
 
 /**
- * Bytes a cached offer holds, as measured with heap snapshots (bench/serve-memory.ts):
- * the entry, its narinfo and reason (one byte a character, flat), the NAR map and one
- * object with its URL and file hash per upstream.
+ * Bytes a cached offer holds, as measured with heap snapshots and heap deltas
+ * (bench/serve-memory.ts; 2.3 KB for a narinfo of 700 characters with 4 upstreams): the
+ * entry, its narinfo and reason (one byte a character, flat), one object with its URL
+ * per upstream, each file hash once, and the cache's own record, key and map slot.
  */
 function sizeOf(v: Answered): number {
-  let n = 400 + (v.narinfo?.length ?? 0) + v.why.length;
-  for (const s of v.nars) n += 150 + s.url.length + (s.fileHash?.length ?? 0);
+  let n = 600 + (v.narinfo?.length ?? 0) + v.why.length;
+  let hash: string | undefined;
+  for (const s of v.nars) {
+    n += 100 + s.url.length;
+    if (s.fileHash !== undefined && s.fileHash !== hash) n += 20 + s.fileHash.length;
+    hash = s.fileHash;
+  }
   return n;
 }
 
