@@ -67,10 +67,10 @@ export function createAdmissionCache<V>(o: CacheOptions<V>): AdmissionCache<V> {
   cap.main = { bytes: Math.max(0, o.maxBytes - cap.ahead.bytes - cap.window.bytes), entries: Math.max(0, o.maxEntries - cap.ahead.entries - cap.window.entries) };
   const maps: Record<Segment, Map<string, Entry<V>>> = { ahead: new Map(), window: new Map(), main: new Map() };
   const used: Record<Segment, number> = { ahead: 0, window: 0, main: 0 };
-  // Wide enough that collisions rarely make a candidate look hotter than it is (a tie keeps main's entry).
   let requests = 0;
   /** What entries cost on average (exponentially weighted): how many more the ahead segment can take, how many the cache holds. */
   let average = MIN_ENTRY_BYTES;
+  // Wide enough that collisions rarely make a candidate look hotter than it is (a tie keeps main's entry).
   const sketch = createSketch(4 * Math.min(o.maxEntries, Math.ceil(o.maxBytes / MIN_ENTRY_BYTES)));
 
   function remove(key: string, e: Entry<V>): void {
