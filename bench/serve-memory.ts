@@ -6,6 +6,7 @@
  * Figures are printed, never asserted.
  *
  * Run: npm run build && node --import tsx bench/serve-memory.ts [STAGES=20000,40000,80000,160000] [CACHE_SIZE]
+ *   POLICY=1   with a policy file (a Lua majority), as most machines have: it runs on a worker thread
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -29,8 +30,10 @@ const cli = await chooseCli(say);
 const pub = await keygen(cli, 'bench-mem-1', join(dir, 'key.sec'), join(dir, 'key.pub'));
 void pub;
 const config = join(dir, 'config.ini');
+await writeFile(join(dir, 'policy.lua'), 'return function(path, votes, logs) return trustix.majority(votes, logs) end\n');
 await writeFile(config, [
   ...caches.map((c, i) => `[log.c${i}]\nkind = binary-cache\nurl = ${c.url}\nkey = ${c.publicKey}\n`),
+  ...(process.env['POLICY'] === '1' ? [`[policy]\nfile = ${join(dir, 'policy.lua')}\n`] : []),
   `[serve]\nsigning-key = ${join(dir, 'key.sec')}\n${cacheSize === undefined ? '' : `cache-size = ${cacheSize}\n`}`,
   '[query]\ndeadline = 600\n',
   // The journal as a machine has it (JOURNAL=off leaves it out), in the bench's own directory.
@@ -43,7 +46,7 @@ const rss = async (field: 'VmRSS' | 'VmHWM') => {
   return Number(m?.[1] ?? 0) / 1024;
 };
 
-console.log(`serve-memory: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; 3 caches; cache-size ${cacheSize ?? 'default'}`);
+console.log(`serve-memory: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; 3 caches; cache-size ${cacheSize ?? 'default'}; ${process.env['POLICY'] === '1' ? 'a policy file' : 'the default policy'}`);
 console.log(`idle: RSS ${(serve.idleRssKb / 1024).toFixed(1)} MB`);
 let asked = 0;
 for (const stage of stages) {

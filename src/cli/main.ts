@@ -4,6 +4,7 @@
  * signals or sets the exit status. It builds the real CliIO and hands it to main()
  * (run.ts), which does the rest without touching the process.
  */
+import './heap.ts';
 import { createInterface } from 'node:readline';
 import { isFileOrNixDir, readFileOrUndefined } from './files.ts';
 import type { CliIO } from './io.ts';

@@ -11,7 +11,7 @@ import { createReport } from '../server/report.ts';
 import { createOffers, type OfferMade, type ServeObserver } from '../server/offers.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
-import { governMemory } from '../host/memory.ts';
+import { governMemory, LEAN_HEAP_FLAGS } from '../host/memory.ts';
 import { startDrains } from './serve-drain.ts';
 import { loadConfig, setup } from './setup.ts';
 
@@ -84,7 +84,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   const maxConnections = maxConnectionsFlag ?? config.serve.maxConnections;
   const where: Listen = socketFromEnv(io.env, io.pid) ?? listenOf(values.listen ?? config.serve.listen);
   const metrics = createMetrics();
-  const memory = governMemory({ budgetBytes: MEMORY_BUDGET });
+  const memory = governMemory({ budgetBytes: MEMORY_BUDGET, heapFlags: LEAN_HEAP_FLAGS });
   const report = createReport(1000);
   const lines = lineWriter(io.stderr);
   // One observer of everything serve learns; today: a decision line, metrics and, in report mode, the report.
@@ -99,7 +99,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
       s.journal?.offered(made);
     },
   };
-  const s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer, journal: 'serve' });
+  const s = await setup(io, { config, verifyOnWorker: true, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer, journal: 'serve' });
   const offers = createOffers({
     engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
     upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),

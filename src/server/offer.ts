@@ -56,11 +56,14 @@ export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decis
   const sources = await sourcesFor(o, chosen, claims, signal);
   const first = sources.find((s) => narUrlOf(s) !== undefined);
   if (first === undefined) return NOTHING;
+  // Upstreams holding one NAR mostly name the same file: one copy of its hash and compression.
+  const copies = new Map<string, string>();
+  const once = (text: string) => copies.get(text) ?? copies.set(text, flat(text)).get(text)!;
   const nars = sources.flatMap((s): NarSource[] => {
     const url = narUrlOf(s);
     if (url === undefined) return [];
     const { compression, fileHash, fileSize } = s.upstream;
-    return [{ index: s.index, baseUrl: s.baseUrl, url, compression: flat(compression), ...(fileHash !== undefined && { fileHash: flat(fileHash) }), ...(fileSize !== undefined && { fileSize }) }];
+    return [{ index: s.index, baseUrl: s.baseUrl, url, compression: once(compression), ...(fileHash !== undefined && { fileHash: once(fileHash) }), ...(fileSize !== undefined && { fileSize }) }];
   });
   if (nars.length === 0) return NOTHING;
   return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), narHash: chosen.narHash, nars, wouldReject: backers.length === 0 };

@@ -7,13 +7,13 @@
  * kilobyte per path.
  */
 import { LRUCache } from 'lru-cache';
-import pLimit from 'p-limit';
 import type { Ballot, Claim } from '../claims.ts';
 import type { Engine, NamedPolicy } from '../engine/engine.ts';
 import type { Observer } from '../engine/observer.ts';
 import { hashPartOf, type HashPart, type StorePath } from '../nixfmt/index.ts';
 import { backersOf } from '../vote/backers.ts';
 import type { Decision } from '../vote/types.ts';
+import { createAdmissionCache, createRecentKeys } from './cache.ts';
 import { makeOffer, NOTHING, type Offer, type OfferOptions } from './offer.ts';
 
 /** What the server answers for one hash part under one policy, and all its cache keeps. */
@@ -60,6 +60,8 @@ export const UNTRUSTED_TTL_MS = 10_000;
 const PREFETCH_LANE = 32;
 /** Paths waiting to be prefetched; beyond this they are dropped (Nix will ask anyway). */
 const PREFETCH_QUEUE = 10_000;
+/** Keys remembered as voted, per generation (two of them: at most ~3 MB). */
+const RECENT_KEYS = 40_000;
 /** A claim listing more references than this is not followed before the vote. */
 const SPECULATE_MAX_REFS = 2000;
 /** What the offers may hold in all: serve's whole RSS budget is 150 MB (see bench/serve-memory.ts). */
@@ -70,35 +72,55 @@ const BALLOT_SHARE_MS = 30_000;
 export function createOffers(o: OffersOptions): Offers {
   const policies = new Map(o.policies.map((p) => [p.name, p]));
   const clock = { now: () => o.ops.now() };
-  // Both bounds through maxSize: every entry is charged at least CACHE_BYTES/cacheSize,
-  // so there are never more than cacheSize of them. lru-cache's `max` would instead
-  // allocate ~50 bytes per possible entry up front (5 MB for the default 100,000).
-  const floor = Math.ceil(CACHE_BYTES / Math.max(1, o.cacheSize));
-  const cache = new LRUCache<string, Answered>({ maxSize: CACHE_BYTES, sizeCalculation: (v) => Math.max(floor, sizeOf(v)), perf: clock, ttlResolution: 0 });
   const caching = o.cacheSize > 0 && o.ttlMs > 0;
+  // Bounded by what entries cost and by cache-size; scan-resistant, with room kept
+  // for what prefetch votes ahead of Nix (cache.ts).
+  const cache = createAdmissionCache<Answered>({
+    maxBytes: CACHE_BYTES, maxEntries: caching ? o.cacheSize : 0, sizeOf, now: clock.now,
+  });
   const inflight = new Map<string, Promise<Answered>>();
+  /** Keys Nix asked for while prefetch was still voting them: not "ahead" once decided. */
+  const asked = new Set<string>();
   const ballots = createBallots(o, clock);
-  const queued = new Set<string>();
-  const lane = pLimit(PREFETCH_LANE);
+  const queue = new Map<string, { policy: NamedPolicy; hashPart: HashPart }>();
+  /** The queue's keys, newest last: Nix 2.8 walks a closure depth first (it asks for the newest references first). */
+  const stack: string[] = [];
+  let running = 0;
+  /**
+   * What was voted within the TTL, cache or not: a path many others refer to is named
+   * again by each of them, and Nix, which asks for a path once, has it in its own
+   * narinfo cache by then. Not voted ahead again; Nix's own request always is.
+   */
+  const voted = createRecentKeys(RECENT_KEYS, o.ttlMs, clock.now);
 
   /** Nix asks by hash part, and so does prefetch: a caller never names the path for the logs. */
-  function get(policy: NamedPolicy, hashPart: HashPart, speculate: boolean): Promise<Answered> {
+  function get(policy: NamedPolicy, hashPart: HashPart, ahead: boolean): Promise<Answered> {
     const key = `${policy.name}/${hashPart}`;
-    const hit = cache.get(key);
-    if (hit !== undefined) return Promise.resolve(hit);
-    const running = inflight.get(key);
-    if (running !== undefined) return running;
-    const task = vote(policy, hashPart, speculate).then((made) => {
+    if (!ahead) {
+      const hit = cache.get(key);
+      pump();
+      if (hit !== undefined) return Promise.resolve(hit);
+    }
+    const voting = inflight.get(key);
+    if (voting !== undefined) {
+      if (!ahead) asked.add(key);
+      return voting;
+    }
+    const task = vote(policy, hashPart, !ahead).then((made) => {
       const trusted = made.decision?.verdict === 'trusted';
       const kept: Answered = {
         narinfo: made.narinfo, nars: made.nars, wouldReject: made.wouldReject, why: made.why,
         ...(made.narHash !== undefined && { narHash: made.narHash }),
       };
-      if (caching) cache.set(key, kept, { ttl: trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS) });
+      voted.add(key);
+      if (caching) cache.set(key, kept, trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS), ahead && !asked.has(key));
       o.observer.offered?.(made);
       if (trusted) prefetch(made.references, policy);
       return kept;
-    }).finally(() => inflight.delete(key));
+    }).finally(() => {
+      inflight.delete(key);
+      asked.delete(key);
+    });
     inflight.set(key, task);
     return task;
   }
@@ -127,17 +149,30 @@ export function createOffers(o: OffersOptions): Offers {
     }
   }
 
+  /** Voted newest first, as Nix asks; only as far ahead as the cache keeps. */
   function prefetch(paths: readonly StorePath[], policy: NamedPolicy): void {
-    if (o.prefetch === false) return;
+    if (o.prefetch === false || !caching) return;
     for (const p of paths) {
-      const hp = hashPartOf(p);
-      const key = `${policy.name}/${hp}`;
-      if (queued.size >= PREFETCH_QUEUE || cache.has(key) || inflight.has(key) || queued.has(key)) continue;
-      queued.add(key);
-      void lane(() => {
-        queued.delete(key);
-        return get(policy, hp, false);
-      }).catch(() => undefined);
+      const hashPart = hashPartOf(p);
+      const key = `${policy.name}/${hashPart}`;
+      if (queue.size >= PREFETCH_QUEUE || queue.has(key) || inflight.has(key) || voted.has(key) || cache.has(key)) continue;
+      queue.set(key, { policy, hashPart });
+      stack.push(key);
+    }
+    pump();
+  }
+
+  function pump(): void {
+    while (queue.size > 0 && running < PREFETCH_LANE && cache.aheadRoom() > running) {
+      const key = stack.pop()!;
+      const next = queue.get(key)!;
+      queue.delete(key);
+      if (inflight.has(key) || voted.has(key) || cache.has(key)) continue;
+      running += 1;
+      void get(next.policy, next.hashPart, true).catch(() => undefined).finally(() => {
+        running -= 1;
+        pump();
+      });
     }
   }
 
@@ -145,7 +180,7 @@ export function createOffers(o: OffersOptions): Offers {
     hasPolicy: (name) => policies.has(name),
     forHashPart(hashPart, name = '') {
       const policy = policies.get(name);
-      return policy && get(policy, hashPart, true);
+      return policy && get(policy, hashPart, false);
     },
     prefetch(paths, name = '') {
       const policy = policies.get(name);
@@ -184,13 +219,19 @@ function whyOf(d: Decision, s: Offer): string {
 }
 
 /**
- * Bytes a cached offer holds, as measured with heap snapshots (bench/serve-memory.ts):
- * the entry, its narinfo and reason (one byte a character, flat), the NAR map and one
- * object with its URL and file hash per upstream.
+ * Bytes a cached offer holds, as measured with heap snapshots and heap deltas
+ * (bench/serve-memory.ts; 2.3 KB for a narinfo of 700 characters with 4 upstreams): the
+ * entry, its narinfo and reason (one byte a character, flat), one object with its URL
+ * per upstream, each file hash once, and the cache's own record, key and map slot.
  */
 function sizeOf(v: Answered): number {
-  let n = 400 + (v.narinfo?.length ?? 0) + v.why.length;
-  for (const s of v.nars) n += 150 + s.url.length + (s.fileHash?.length ?? 0);
+  let n = 600 + (v.narinfo?.length ?? 0) + v.why.length;
+  let hash: string | undefined;
+  for (const s of v.nars) {
+    n += 100 + s.url.length;
+    if (s.fileHash !== undefined && s.fileHash !== hash) n += 20 + s.fileHash.length;
+    hash = s.fileHash;
+  }
   return n;
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createEngine } from '../../src/engine/engine.ts';
 import type { NamedPolicy } from '../../src/engine/engine.ts';
-import { generateSecretKey, hashPartOf, parseSecretKey, type StorePath } from '../../src/nixfmt/index.ts';
+import { generateSecretKey, hashPartOf, parseSecretKey, parseStorePath, type StorePath } from '../../src/nixfmt/index.ts';
 import { createOffers, UNTRUSTED_TTL_MS, type OfferMade } from '../../src/server/offers.ts';
 import { defaultPolicy } from '../../src/vote/default-policy.ts';
 import { claim, fakeLog, fakeOps, majority, path, type Facts, type FakeLog } from '../engine/fakes.ts';
@@ -91,6 +91,52 @@ describe('offers', () => {
     const before = logs[0]!.asked.length;
     await verdicts.forHashPart(hashPartOf(lib));
     assert.equal(logs[0]!.asked.length, before, 'and Nix\'s request for it is a cache hit');
+  });
+
+  it('votes each path once per walk of a closure larger than the cache, and keeps a part of it for the next walk', async () => {
+    // 12 levels of 25 paths, each referring to 3 paths of the next level; 300 paths, a cache of 100.
+    const distinct = (n: number) => parseStorePath(`/nix/store/${String(n).padStart(4, '0')}${'b'.repeat(28)}-p${n}`);
+    const levels = Array.from({ length: 12 }, (_, l) => Array.from({ length: 25 }, (_, i) => distinct(l * 25 + i)));
+    const refs = (l: number, i: number) => (l + 1 < levels.length ? [0, 1, 2].map((k) => levels[l + 1]![(i + k * 7) % 25]!) : []);
+    const facts = levels.flatMap((ps, l) => ps.map((p, i) => upstreamClaim('http://u0', p, String(l % 10), refs(l, i))));
+    const root = path('root', 99);
+    facts.push(upstreamClaim('http://u0', root, '1', levels[0]!));
+    const logs = [fakeLog('a', facts), fakeLog('b', facts)];
+    const { ask, decided } = setup(logs, 'enforce', 600_000, 100);
+    /** As Nix walks: breadth first, a few requests in flight, each path once. */
+    const walk = async () => {
+      const queue: StorePath[] = [root];
+      const seen = new Set<StorePath>(queue);
+      const worker = async () => {
+        for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+          const a = await ask(p);
+          assert.ok(a.narinfo !== undefined);
+          for (const r of /References: (.*)/.exec(a.narinfo)![1]!.split(' ').filter((x) => x !== '')) {
+            const ref = `/nix/store/${r}` as StorePath;
+            if (seen.has(ref)) continue;
+            seen.add(ref);
+            queue.push(ref);
+          }
+          await tick();
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker()]);
+      return seen.size;
+    };
+    const votes = () => {
+      const per = new Map<string, number>();
+      for (const d of decided) if (d.decision !== undefined) per.set(d.decision.path, (per.get(d.decision.path) ?? 0) + 1);
+      return per;
+    };
+    assert.equal(await walk(), 301);
+    const first = votes();
+    assert.equal(first.size, 301);
+    assert.deepEqual([...new Set(first.values())], [1], 'the first walk voted every path once: nothing voted ahead was evicted before Nix asked');
+    await walk();
+    const second = votes();
+    const again = [...second.values()].reduce((a, b) => a + b, 0) - 301;
+    assert.ok(Math.max(...second.values()) <= 2, 'no path voted more than once a walk');
+    assert.ok(again <= 301 - 50, `the second walk voted ${again} of 301 paths again: at least half of what the cache holds was kept`);
   });
 
   it('answers nothing for a path that lost; report mode serves it and flags it', async () => {
