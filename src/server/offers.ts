@@ -58,6 +58,8 @@ export interface Offers {
 export const UNTRUSTED_TTL_MS = 10_000;
 /** Paths voted in the background at once; Nix's own requests never wait behind them. */
 const PREFETCH_LANE = 32;
+const NOBODY_KNOWS = 'no log knows this path';
+
 /** Paths waiting to be prefetched; beyond this they are dropped (Nix will ask anyway). */
 const PREFETCH_QUEUE = 10_000;
 /** Keys remembered as voted, per generation (two of them: at most ~3 MB). */
@@ -103,8 +105,11 @@ export function createOffers(o: OffersOptions): Offers {
     }
     const voting = inflight.get(key);
     if (voting !== undefined) {
-      if (!ahead) asked.add(key);
-      return voting;
+      if (ahead) return voting;
+      asked.add(key);
+      // A path voted ahead may have had no name yet: the trusted path that names it for a
+      // Trustix log (engine.ts) was still being decided. Nix's own request asks again.
+      return voting.then((r) => (r.why === NOBODY_KNOWS ? get(policy, hashPart, false) : r));
     }
     const task = vote(policy, hashPart, !ahead).then((made) => {
       const trusted = made.decision?.verdict === 'trusted';
@@ -113,7 +118,8 @@ export function createOffers(o: OffersOptions): Offers {
         ...(made.narHash !== undefined && { narHash: made.narHash }),
       };
       voted.add(key);
-      if (caching) cache.set(key, kept, trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS), ahead && !asked.has(key));
+      const unnamed = ahead && made.why === NOBODY_KNOWS;
+      if (caching && !unnamed) cache.set(key, kept, trusted ? o.ttlMs : Math.min(o.ttlMs, UNTRUSTED_TTL_MS), ahead && !asked.has(key));
       o.observer.offered?.(made);
       if (trusted) prefetch(made.references, policy);
       return kept;
@@ -140,7 +146,7 @@ export function createOffers(o: OffersOptions): Offers {
       };
       const ballot = await ballots.collect(hashPart, deadline.signal, onVote);
       const base = { policy: policy.name, ms: 0, references: [] as readonly StorePath[] };
-      if (ballot === undefined) return { ...base, ...NOTHING, why: 'no log knows this path', decision: undefined, ms: o.ops.now() - t0 };
+      if (ballot === undefined) return { ...base, ...NOTHING, why: NOBODY_KNOWS, decision: undefined, ms: o.ops.now() - t0 };
       const decision = await o.engine.decide(ballot, policy);
       const offer = await makeOffer(o, ballot, decision, deadline.signal);
       return { ...offer, policy: policy.name, why: whyOf(decision, offer), decision, references: winnerClaimReferences(ballot, decision), ms: o.ops.now() - t0 };

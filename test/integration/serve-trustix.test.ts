@@ -110,6 +110,19 @@ describe('serve with our own Trustix log among binary caches, under real Nix', {
     assert.match(await readFile(f.build.paths.contested, 'utf8'), /^local /);
     assert.ok(fetched(run, f.build.paths.libfoo), `c and the log agree on libfoo:\n${run.stderr}`);
   });
+
+  it('votes a path no binary cache names, by the name a trusted path gave it, and fetches it from an upstream', async () => {
+    await clean();
+    const policy = join(f.dir, 'trust-tx-names.lua');
+    await writeFile(policy, 'return function(path, votes, logs)\n  return trustix.name(votes, "tx-honest")\nend\n');
+    // b lacks rare: only the log knows its name, until app's References give it; a holds its bytes.
+    const s = await serve(['b'], `${trustix('honest')}\n[policy]\nfile = ${policy}\n[upstream]\nurls = ${f.servers['b']!.url} ${f.servers['a']!.url}\n`);
+    const run = await nixBuildVia(f, s, 'app');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(fetched(run, f.build.paths.rare) && !built(run, f.build.paths.rare), `rare substituted:\n${run.stderr}`);
+    const rare = decisionLines(s).filter((d) => d.path === f.build.paths.rare).at(-1);
+    assert.equal(rare?.verdict, 'trusted', s.stderr());
+  });
 });
 
 interface DecisionLine { path: string; verdict: string; reason: string; narHash?: string; served: boolean }

@@ -63,6 +63,19 @@ describe('offers', () => {
     assert.ok(!decided.some((d) => d.decision?.path === junk), 'prefetch does not vote the liar\'s reference');
   });
 
+  it('asks again for a path voted ahead before anything named it, once a trusted path has', async () => {
+    // Only the Trustix-like log holds lib, and it needs lib's name: app's References give it.
+    const logs = [
+      fakeLog('c', [upstreamClaim('http://u0', app, '1', [lib])]),
+      fakeLog('t', [claim(app, '1', [lib]), claim(lib, '2')], 'store-path'),
+    ];
+    const { verdicts, decided } = setup(logs);
+    await verdicts.forHashPart(hashPartOf(app));
+    await tick();
+    await verdicts.forHashPart(hashPartOf(lib));
+    assert.ok(decided.some((d) => d.decision?.path === lib), `lib was voted by its learned name: ${decided.map((d) => d.why).join('; ')}`);
+  });
+
   it('shares one vote between concurrent requests and caches it', async () => {
     const logs = [fakeLog('a', [upstreamClaim('http://u0', app, '1')])];
     const { verdicts } = setup(logs);
