@@ -92,7 +92,7 @@ describe('engine', () => {
     } };
     const out = await createEngine({ logs: [inventor], ops: fakeOps() }).decideAll([app], { walk: true, signal: run(), policy: majority([inventor]), maxPaths: 3000 });
     assert.equal(out.length, 3000);
-    assert.ok(most <= 512, `at most 512 paths in flight, saw ${most}`);
+    assert.ok(most <= 128, `at most 128 paths in flight, saw ${most}`);
   });
 
   it('stops asking at the run deadline: what is still queued is untrusted without a request', async () => {
