@@ -100,14 +100,15 @@ for (const { n, rounds, load } of results) {
   console.log(`  check / nix direct     ${col((r) => r.check.ms / r.nix.ms, ratio)}`);
   console.log(`  check / floor          ${col((r) => r.check.ms / r.floor.ms, ratio)}`);
   console.log(`  serve / nix direct     ${col((r) => (r.serve?.ms ?? NaN) / r.nix.ms, ratio)}`);
+  console.log(`  serve / floor          ${col((r) => (r.serve?.ms ?? NaN) / r.floor.ms, ratio)}`);
   console.log(`  peak RSS check         ${col((r) => r.check.peakKb ?? NaN, mb)}`);
   console.log(`  peak RSS serve         ${col((r) => r.serve?.peakKb ?? NaN, mb)}`);
 }
-console.log('\n| paths | nix direct | floor | check | check / nix | check / floor | serve | serve / nix | peak RSS check | peak RSS serve |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| paths | nix direct | floor | check | check / nix | check / floor | serve | serve / nix | serve / floor | peak RSS check | peak RSS serve |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { n, rounds } of results) {
   const m = (f: (r: Round) => number, fmt: (x: number) => string) => fmt(median(rounds.map(f)));
   const rr = (f: (r: Round) => number) => `${m(f, ratio)} (${rounds.map((r) => ratio(f(r))).join(', ')})`;
   console.log(`| ${n.toLocaleString('en')} | ${m((r) => r.nix.ms, secs)} | ${m((r) => r.floor.ms, secs)} | ${m((r) => r.check.ms, secs)} | ${rr((r) => r.check.ms / r.nix.ms)} | ${rr((r) => r.check.ms / r.floor.ms)} `
-    + `| ${m((r) => r.serve?.ms ?? NaN, secs)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.nix.ms)} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve?.peakKb ?? NaN, mb)} |`);
+    + `| ${m((r) => r.serve?.ms ?? NaN, secs)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.nix.ms)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.floor.ms)} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve?.peakKb ?? NaN, mb)} |`);
 }
