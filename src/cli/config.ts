@@ -96,7 +96,7 @@ function summary(config: Config, policies: readonly (PolicyConfig & { loaded: st
     ...config.logs.map((l) => `  ${pad(l.name)}  ${[l.kind, `weight ${l.weight}`, l.upstream, keyText(l.settings)].filter(Boolean).join('  ')}`),
     `policies (${policies.length}, loaded):`,
     ...policies.map((p) => `  ${pad(route(p))}  ${p.loaded}`),
-    `serve: listen ${config.serve.listen}, mode ${config.serve.mode}, max-connections ${config.serve.maxConnections}`,
+    `serve: listen ${config.serve.listen}, mode ${config.serve.mode}, max-connections ${config.serve.maxConnections}${config.serve.narUrls === 'upstream' ? ', nar-urls upstream (Nix fetches NARs from the upstream itself)' : ''}`,
     `  signing key: ${key}`,
     `  upstreams: ${config.upstreams?.join(' ') ?? 'every log'}`,
     `state: ${config.stateDir}`,

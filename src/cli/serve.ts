@@ -101,7 +101,7 @@ export async function runServe(argv: readonly string[], io: CliIO): Promise<numb
   };
   const s = await setup(io, { config, verifyOnWorker: true, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: logEvent(lines.write), observer, journal: 'serve' });
   const offers = createOffers({
-    engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode,
+    engine: s.engine, policies: s.policies, ops: s.ops, key, sign: s.ops.sign, mode: config.serve.mode, narUrls: config.serve.narUrls,
     upstreams: config.upstreams ?? config.logs.flatMap((l) => (l.upstream === undefined ? [] : [l.upstream])),
     cacheSize: config.serve.cacheSize, ttlMs: config.serve.cacheTtlMs, deadlineMs: config.query.deadlineMs, timeoutMs: config.query.timeoutMs, observer,
   });

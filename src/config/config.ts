@@ -55,6 +55,13 @@ export interface ServeConfig {
   readonly cacheTtlMs: number;
   /** Open client connections at most (serve --max-connections overrides it). */
   readonly maxConnections: number;
+  /**
+   * Where a served narinfo's URL points: serve's own nar/ route (NAR bytes checked
+   * against the upstream's FileHash as they pass, a bad upstream replaced on Nix's
+   * retry), or straight at the upstream holding the winning NarHash (opt-in: serve
+   * never sees the bytes; Nix checks the voted NarHash itself).
+   */
+  readonly narUrls: 'serve' | 'upstream';
 }
 
 /** `[state]`'s journal keys. */
@@ -100,13 +107,14 @@ export const DEFAULT_SERVE: ServeConfig = {
   cacheSize: 100_000,
   cacheTtlMs: 600_000,
   maxConnections: 1024,
+  narUrls: 'serve',
 };
 
 const SECTION_KEYS = {
   policy: ['file'],
   state: ['dir', 'keep-days', 'journal', 'drain-every'],
   query: ['timeout', 'deadline', 'concurrency', 'per-log', 'retries'],
-  serve: ['signing-key', 'listen', 'mode', 'priority', 'cache-size', 'cache-ttl', 'max-connections'],
+  serve: ['signing-key', 'listen', 'mode', 'priority', 'cache-size', 'cache-ttl', 'max-connections', 'nar-urls'],
   upstream: ['urls'],
   publish: ['state'],
 } as const;
@@ -247,6 +255,10 @@ function parseServe(file: string, s: IniSection | undefined, base: string): Serv
     cacheSize: r.integer('cache-size', DEFAULT_SERVE.cacheSize, 0, 10_000_000),
     cacheTtlMs: r.number('cache-ttl', DEFAULT_SERVE.cacheTtlMs / 1000, 0, 30 * 86400) * 1000,
     maxConnections: r.integer('max-connections', DEFAULT_SERVE.maxConnections, 1, 1_000_000),
+    narUrls: r.optional('nar-urls', (v) => {
+      if (v !== 'serve' && v !== 'upstream') throw new Error('expected "serve" or "upstream"');
+      return v;
+    }) ?? DEFAULT_SERVE.narUrls,
     ...(signingKeyFile !== undefined && { signingKeyFile }),
   };
   r.done();

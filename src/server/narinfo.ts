@@ -15,12 +15,13 @@ export interface Source {
   readonly upstream: Upstream;
 }
 
-export function servedNarInfo(winner: PathFacts, source: Source, key: SecretKey, sign: FingerprintSigner = signFingerprint): string {
+/** `directUrl`: the upstream's absolute NAR URL instead of serve's own route ([serve] nar-urls = upstream). */
+export function servedNarInfo(winner: PathFacts, source: Source, key: SecretKey, sign: FingerprintSigner = signFingerprint, directUrl?: string): string {
   const up = source.upstream;
   const facts = { path: winner.path, narHash: winner.narHash, narSize: winner.narSize, references: winner.references };
   const info: NarInfo = {
     ...facts,
-    url: narUrl(hashPartOf(winner.path), winner.narHash, source.index, up.compression),
+    url: directUrl ?? narUrl(hashPartOf(winner.path), winner.narHash, source.index, up.compression),
     compression: up.compression,
     ...(up.fileHash !== undefined && { fileHash: up.fileHash }),
     ...(up.fileSize !== undefined && { fileSize: up.fileSize }),

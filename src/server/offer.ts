@@ -43,6 +43,8 @@ export interface OfferOptions {
   readonly upstreams: readonly string[];
   readonly mode: 'enforce' | 'report';
   readonly timeoutMs: number;
+  /** 'upstream': the narinfo's URL is the upstream's own NAR URL ([serve] nar-urls). */
+  readonly narUrls?: 'serve' | 'upstream';
 }
 
 export const NOTHING: Offer = { narinfo: undefined, nars: [], wouldReject: false };
@@ -66,7 +68,8 @@ export async function makeOffer(o: OfferOptions, ballot: Ballot, decision: Decis
     return [{ index: s.index, baseUrl: s.baseUrl, url, compression: once(compression), ...(fileHash !== undefined && { fileHash: once(fileHash) }), ...(fileSize !== undefined && { fileSize }) }];
   });
   if (nars.length === 0) return NOTHING;
-  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign), narHash: chosen.narHash, nars, wouldReject: backers.length === 0 };
+  const direct = o.narUrls === 'upstream' ? narUrlOf(first) : undefined;
+  return { narinfo: servedNarInfo(votedFacts(chosen, backers), first, o.key, o.sign, direct), narHash: chosen.narHash, nars, wouldReject: backers.length === 0 };
 }
 
 function votedFacts(chosen: Claim, backers: readonly Claim[]): PathFacts {

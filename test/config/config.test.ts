@@ -142,6 +142,14 @@ describe('[serve] max-connections', () => {
   });
 });
 
+describe('[serve] nar-urls', () => {
+  it('is serve by default, upstream when asked, and anything else names the key', () => {
+    assert.equal(parseConfig(log('a'), '/x.ini').serve.narUrls, 'serve');
+    assert.equal(parseConfig(`${log('a')}[serve]\nnar-urls = upstream\n`, '/x.ini').serve.narUrls, 'upstream');
+    assert.throws(() => parseConfig(`${log('a')}[serve]\nnar-urls = direct\n`, '/x.ini'), /:6 \[serve\] nar-urls: expected "serve" or "upstream"/);
+  });
+});
+
 describe('nix.conf', () => {
   it('follows include and !include, and extra- settings', () => {
     const files: Record<string, string> = {

@@ -42,6 +42,18 @@ describe('serve as the substituter of real Nix', { skip }, () => {
     assert.doesNotMatch(run.stderr, /hash mismatch|not signed|does not have a valid signature/);
   });
 
+  it('with nar-urls = upstream, Nix fetches the NAR from the upstream holding the winning hash, never from the liar', async () => {
+    await clean();
+    // c lies about contested and is the first upstream: the narinfo must point at a's or b's NAR.
+    const s = await serve([{ name: 'c' }, { name: 'a' }, { name: 'b' }], 'nar-urls = upstream\n');
+    const narinfo = await (await fetch(`${s.url}/${f.build.paths.contested.slice(11, 43)}.narinfo`)).text();
+    assert.match(narinfo, new RegExp(`^URL: ${f.servers['a']!.url}/`, 'm'), narinfo);
+    const run = await nixBuildVia(f, s, 'contested');
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(fetched(run, f.build.paths.contested), run.stderr);
+    assert.match(await readFile(f.build.paths.contested, 'utf8'), /^honest /);
+  });
+
   it('answers a named policy under /policy/<name>/ with its own verdicts over the same logs', async () => {
     await clean();
     const strict = join(f.dir, 'all-agree.lua');

@@ -48,6 +48,19 @@ describe('offers', () => {
     assert.deepEqual(s.nars.map((n) => n.index), [0, 1], 'the liar\'s upstream u2 is never a source');
   });
 
+  it('points the narinfo at the upstream itself only with nar-urls = upstream', async () => {
+    const logs = [fakeLog('a', [upstreamClaim('http://u1', app, '1')]), fakeLog('b', [upstreamClaim('http://u2', app, '1')])];
+    const ops = fakeOps();
+    const offers = (narUrls?: 'serve' | 'upstream') => createOffers({
+      engine: createEngine({ logs, ops }), policies: [majority(logs)], ops, key, mode: 'enforce', upstreams: ['http://u0', 'http://u1', 'http://u2'],
+      cacheSize: 100, ttlMs: 60_000, deadlineMs: 5_000, timeoutMs: 1_000, observer: {}, ...(narUrls !== undefined && { narUrls }),
+    });
+    const direct = await offers('upstream').forHashPart(hashPartOf(app))!;
+    assert.match(direct.narinfo ?? '', /^URL: http:\/\/u1\/nar\/x\.nar\.xz$/m, 'the first upstream holding the winning NarHash');
+    const own = await offers().forHashPart(hashPartOf(app))!;
+    assert.match(own.narinfo ?? '', /^URL: nar\//m, 'by default, serve\'s own route');
+  });
+
   it('serves the References of the consistent backers, never those of a claim of the winning hash with others', async () => {
     const junk = path('junk', 7);
     const logs = [
