@@ -161,7 +161,8 @@ function learnNames(named: Map<HashPart, StorePath>, ballot: Ballot, decision: D
   for (const ref of winner?.references ?? []) {
     const h = hashPartOf(ref);
     named.delete(h);
-    named.set(h, ref);
+    // A copy: the reference is a slice of its whole narinfo, which it would keep alive.
+    named.set(h, JSON.parse(JSON.stringify(ref)) as StorePath);
     if (named.size > NAMED_MAX) named.delete(named.keys().next().value as HashPart);
   }
 }
