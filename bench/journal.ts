@@ -14,13 +14,13 @@
  * Figures are printed, never asserted.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { serveDirectory, type StaticCache } from '../src/demo/static.ts';
 import { openReader } from '../src/journal/index.ts';
-import { buildClosure, deleteAll, publish, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
+import { buildClosure, publish, removeBenchState, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
 import { chooseCli, keygen, startServe } from './substitute/serve.ts';
 
 const N = Number(process.argv[2] ?? 1000);
@@ -128,10 +128,5 @@ try {
   }
 } finally {
   await Promise.all(statics.map((s) => s.close()));
-  if (closure !== undefined) {
-    await deleteAll(closure.paths).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-    await deleteAll(closure.drvs).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-  }
-  if (process.env['KEEP'] === '1') say(`kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
+  await removeBenchState(closure, dir, say);
 }

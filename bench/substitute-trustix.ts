@@ -15,7 +15,7 @@
  *   WARMUP=W, NARINFO_TTL0=1, SUBST_MAX_JOBS=k, BENCH_TSX=1, SERVE_NODE_ARGS, KEEP=1: as bench/substitute.ts
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -23,7 +23,7 @@ import { serveDirectory, type StaticCache } from '../src/demo/static.ts';
 import { itemOf } from '../src/logserver/items.ts';
 import { appendItems, openLog } from '../src/logserver/log.ts';
 import { readLogSecret, statePaths } from '../src/logserver/state.ts';
-import { buildClosure, deleteAll, publish, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
+import { buildClosure, publish, removeBenchState, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
 import { median, substitute, type Timed } from './substitute/nix-store.ts';
 import { chooseCli, counterBy, keygen, startServe, type Cli, type Running } from './substitute/serve.ts';
 import { warmUp, writeWarmup } from './substitute/warmup.ts';
@@ -52,12 +52,7 @@ async function cleanUp(): Promise<void> {
   logServe?.kill('SIGTERM');
   await logServe?.done.catch(() => undefined);
   await Promise.all(statics.map((s) => s.close()));
-  if (closure !== undefined) {
-    await deleteAll(closure.paths).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-    await deleteAll(closure.drvs).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-  }
-  if (process.env['KEEP'] === '1') say(`kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
+  await removeBenchState(closure, dir, say);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => void cleanUp().finally(() => process.exit(130)));

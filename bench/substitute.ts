@@ -24,11 +24,11 @@
  *   KEEP=1             keep the temp dir (caches, config, serve's stderr)
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveDirectory, type StaticCache } from '../src/demo/static.ts';
-import { buildClosure, deleteAll, publish, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
+import { buildClosure, publish, removeBenchState, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
 import { median, substitute as substituteVia, type Timed } from './substitute/nix-store.ts';
 import { warmUp, writeWarmup } from './substitute/warmup.ts';
 import { chooseCli, counterBy, histogramBy, keygen, startServe, type Running } from './substitute/serve.ts';
@@ -57,12 +57,7 @@ async function cleanUp(): Promise<void> {
   cleaned = true;
   serve?.kill();
   await Promise.all(statics.map((s) => s.close()));
-  if (closure !== undefined) {
-    await deleteAll(closure.paths).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-    await deleteAll(closure.drvs).catch((e: unknown) => say(`clean-up: ${String(e)}`));
-  }
-  if (process.env['KEEP'] === '1') say(`kept ${dir}`);
-  else await rm(dir, { recursive: true, force: true });
+  await removeBenchState(closure, dir, say);
 }
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => void cleanUp().finally(() => process.exit(130)));

@@ -5,7 +5,7 @@
  * outputs. Built, signed and published with real Nix.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
@@ -159,6 +159,16 @@ export async function deleteAll(paths: readonly string[]): Promise<void> {
   if (valid.length > 0) await run('nix-store', ['--delete', ...valid]);
   const left = paths.length - (await invalidOf(paths)).length;
   if (left !== 0) throw new Error(`nix-store --delete left ${left} of ${paths.length} paths valid`);
+}
+
+/** A bench's clean-up: its closure gone from the store, its directory removed unless KEEP=1. */
+export async function removeBenchState(closure: BuiltClosure | undefined, dir: string, say: (s: string) => void): Promise<void> {
+  if (closure !== undefined) {
+    await deleteAll(closure.paths).catch((e: unknown) => say(`clean-up: ${String(e)}`));
+    await deleteAll(closure.drvs).catch((e: unknown) => say(`clean-up: ${String(e)}`));
+  }
+  if (process.env['KEEP'] === '1') say(`kept ${dir}`);
+  else await rm(dir, { recursive: true, force: true });
 }
 
 export async function writeExpr(dir: string, n: number, salt: string): Promise<{ file: string; shape: ClosureShape }> {
