@@ -92,4 +92,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX builds_hash_part ON builds(hash_part, checked);
   CREATE INDEX builds_checked ON builds(checked);
   `,
+  // 2: claims keyed by path first. Every lookup names the path, so the primary key serves
+  // them all and the separate path index, which repeated each long fingerprint, goes:
+  // half the cost of writing a claim (serve writes four a path).
+  `
+  CREATE TABLE claims_by_path (
+    key TEXT NOT NULL,
+    key_name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    nar_hash TEXT NOT NULL,
+    sig TEXT NOT NULL,
+    log TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (path, key, fingerprint)
+  ) WITHOUT ROWID;
+  INSERT INTO claims_by_path SELECT key, key_name, path, fingerprint, nar_hash, sig, log, first_seen, last_seen FROM claims;
+  DROP TABLE claims;
+  ALTER TABLE claims_by_path RENAME TO claims;
+  `,
 ];

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { fault, type Answer, type Claim } from '../../src/claims.ts';
 import { gated } from '../../src/engine/gate.ts';
+import { MIGRATIONS } from '../../src/journal/schema.ts';
 import { createGate, listEvidence, openJournal, openReader, storyOf, summarize, type BuildRow, type JournalOptions } from '../../src/journal/index.ts';
 import type { Decision } from '../../src/vote/types.ts';
 import { hash, path } from '../engine/fakes.ts';
@@ -184,6 +186,24 @@ describe('journal', () => {
     assert.equal(j.flush(), true);
     assert.match(warnings[1] ?? '', /written again/);
     assert.equal(storyOf(j.db, P).decisions.length, 2, 'the queued rows were kept');
+    j.close();
+  });
+
+  it('upgrades a journal of schema 1 with its claims, which still catch equivocation and are found by path through the key', () => {
+    const file = join(dir, 'schema-1.sqlite');
+    const old = new Database(file);
+    old.exec(MIGRATIONS[0]!);
+    old.pragma('user_version = 1');
+    old.prepare('INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(Buffer.from(KEY_A).toString('base64'), 'a-1', P, `1;${P};${hash('1')};100;`, hash('1'), 'a-1:sig-1', 'a', 5, 5);
+    old.close();
+    const { j, alarms } = journal({ file });
+    assert.equal(j.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    assert.deepEqual(storyOf(j.db, P).claims.map((c) => [c.log, c.narHash]), [['a', hash('1')]]);
+    const plan = j.db.prepare('EXPLAIN QUERY PLAN SELECT * FROM claims WHERE path = ?').all(P) as { detail: string }[];
+    assert.match(plan.map((r) => r.detail).join('; '), /SEARCH claims USING PRIMARY KEY \(path=\?\)/);
+    j.answered('a', q, vote('a', '4'));
+    assert.equal(alarms.length, 1, 'the upgraded claim is evidence against a new one');
     j.close();
   });
 
