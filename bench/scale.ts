@@ -8,7 +8,10 @@
  *   - check: `trustix-vote check --json` of ROOT over the 4 caches, peak RSS;
  *   - serve: a fresh `trustix-vote serve` over the 4 caches (started before the clock,
  *     with a fresh state directory), and `nix path-info -r --store SERVE ROOT` timed the
- *     same way as nix direct; serve's peak RSS (VmHWM).
+ *     same way as nix direct; serve's peak RSS (VmHWM);
+ *   - proxy floor: the same walk through bench/proxy-floor.ts, a process that fetches
+ *     each narinfo from the 4 caches and answers with the first, nothing else: what
+ *     serve's shape (four fetches a path, one more hop, one Node process) costs here.
  * Each ratio is taken within its round. Targets: check ≤ 1.5× nix direct and ≤ 2× the
  * floor at 2,000 paths; check's peak RSS < 300 MB at 50,000; serve ≤ 1.3× nix direct
  * at 2,000 and 20,000, peak RSS < 150 MB. Printed, never asserted.
@@ -28,7 +31,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { serveSynthetic, syntheticPaths } from './synthetic.ts';
 import { check, floor, mb, median, nixWalk, ratio, secs, spread, uptime, type Run } from './scale/parts.ts';
-import { chooseCli, keygen, startServe } from './substitute/serve.ts';
+import { chooseCli, keygen, startProxyFloor, startServe } from './substitute/serve.ts';
 
 const SIZES = (process.argv[2] ?? '2000,20000,50000').split(',').map(Number);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -41,7 +44,7 @@ const cli = await chooseCli(say);
 const serveKey = join(dir, 'serve.sec');
 await keygen(cli, 'bench-scale-serve-1', serveKey, join(dir, 'serve.pub'));
 
-interface Round { readonly nix: Run; readonly floor: Run; readonly check: Run; readonly serve: Run | undefined }
+interface Round { readonly nix: Run; readonly floor: Run; readonly check: Run; readonly serve: Run | undefined; readonly proxy: Run | undefined }
 interface Size { readonly n: number; readonly rounds: readonly Round[]; readonly load: string }
 const results: Size[] = [];
 
@@ -63,14 +66,25 @@ for (const n of SIZES) {
     const fl = await floor(caches, paths, sizeDir);
     const ch = await check(cli.argv, config, root, n, sizeDir, caches);
     const serve = n <= SERVE_UP_TO ? await serveWalk(r) : undefined;
-    rounds.push({ nix, floor: fl, check: ch, serve });
+    const proxy = n <= SERVE_UP_TO ? await proxyWalk() : undefined;
+    rounds.push({ nix, floor: fl, check: ch, serve, proxy });
     say(`  round ${r + 1}: nix ${secs(nix.ms)} (${nix.gets} GETs), floor ${secs(fl.ms)} (${fl.gets}), check ${secs(ch.ms)} (${ch.gets}, peak ${mb(ch.peakKb ?? NaN)}), `
-      + `${serve === undefined ? 'serve not run' : `serve ${secs(serve.ms)} (${serve.gets} upstream GETs, peak ${mb(serve.peakKb ?? NaN)})`}; load ${await uptime()}`);
+      + `${serve === undefined ? 'serve not run' : `serve ${secs(serve.ms)} (${serve.gets} upstream GETs, peak ${mb(serve.peakKb ?? NaN)}), proxy floor ${secs(proxy?.ms ?? NaN)}`}; load ${await uptime()}`);
   }
   loads.push(await uptime());
   results.push({ n, rounds, load: loads.join(' → ') });
   await Promise.all(caches.map((c) => c.close()));
   await rm(sizeDir, { recursive: true, force: true });
+
+  /** Nix's walk through bench/proxy-floor.ts over the 4 caches: four fetches a narinfo, nothing else. */
+  async function proxyWalk(): Promise<Run> {
+    const proxy = await startProxyFloor(caches.map((c) => c.url), sizeDir);
+    try {
+      return await nixWalk(proxy.url, root, n, sizeDir, caches);
+    } finally {
+      await proxy.stop();
+    }
+  }
 
   /** A fresh serve over the 4 caches, walked by Nix; its peak RSS read before it stops. */
   async function serveWalk(round: number): Promise<Run> {
@@ -97,18 +111,22 @@ for (const { n, rounds, load } of results) {
   console.log(`  undici floor (4 caches) ${col((r) => r.floor.ms, secs)}; GETs ${rounds.map((r) => r.floor.gets).join(', ')}`);
   console.log(`  check                  ${col((r) => r.check.ms, secs)}; GETs ${rounds.map((r) => r.check.gets).join(', ')}`);
   console.log(`  nix through serve      ${col((r) => r.serve?.ms ?? NaN, secs)}; upstream GETs ${rounds.map((r) => r.serve?.gets ?? '-').join(', ')}`);
+  console.log(`  nix through proxy floor ${col((r) => r.proxy?.ms ?? NaN, secs)}`);
   console.log(`  check / nix direct     ${col((r) => r.check.ms / r.nix.ms, ratio)}`);
   console.log(`  check / floor          ${col((r) => r.check.ms / r.floor.ms, ratio)}`);
   console.log(`  serve / nix direct     ${col((r) => (r.serve?.ms ?? NaN) / r.nix.ms, ratio)}`);
   console.log(`  serve / floor          ${col((r) => (r.serve?.ms ?? NaN) / r.floor.ms, ratio)}`);
+  console.log(`  proxy floor / nix      ${col((r) => (r.proxy?.ms ?? NaN) / r.nix.ms, ratio)}`);
+  console.log(`  serve / proxy floor    ${col((r) => (r.serve?.ms ?? NaN) / (r.proxy?.ms ?? NaN), ratio)}`);
   console.log(`  peak RSS check         ${col((r) => r.check.peakKb ?? NaN, mb)}`);
   console.log(`  peak RSS serve         ${col((r) => r.serve?.peakKb ?? NaN, mb)}`);
 }
-console.log('\n| paths | nix direct | floor | check | check / nix | check / floor | serve | serve / nix | serve / floor | peak RSS check | peak RSS serve |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| paths | nix direct | floor | check | check / nix | check / floor | serve | serve / nix | serve / floor | proxy floor | proxy / nix | serve / proxy | peak RSS check | peak RSS serve |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const { n, rounds } of results) {
   const m = (f: (r: Round) => number, fmt: (x: number) => string) => fmt(median(rounds.map(f)));
   const rr = (f: (r: Round) => number) => `${m(f, ratio)} (${rounds.map((r) => ratio(f(r))).join(', ')})`;
   console.log(`| ${n.toLocaleString('en')} | ${m((r) => r.nix.ms, secs)} | ${m((r) => r.floor.ms, secs)} | ${m((r) => r.check.ms, secs)} | ${rr((r) => r.check.ms / r.nix.ms)} | ${rr((r) => r.check.ms / r.floor.ms)} `
-    + `| ${m((r) => r.serve?.ms ?? NaN, secs)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.nix.ms)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.floor.ms)} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve?.peakKb ?? NaN, mb)} |`);
+    + `| ${m((r) => r.serve?.ms ?? NaN, secs)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.nix.ms)} | ${rr((r) => (r.serve?.ms ?? NaN) / r.floor.ms)} `
+    + `| ${m((r) => r.proxy?.ms ?? NaN, secs)} | ${rr((r) => (r.proxy?.ms ?? NaN) / r.nix.ms)} | ${rr((r) => (r.serve?.ms ?? NaN) / (r.proxy?.ms ?? NaN))} | ${m((r) => r.check.peakKb ?? NaN, mb)} | ${m((r) => r.serve?.peakKb ?? NaN, mb)} |`);
 }

@@ -16,7 +16,7 @@ import { cpus, tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { serveSynthetic, syntheticPaths } from './synthetic.ts';
-import { chooseCli, counterBy, keygen, startServe } from './substitute/serve.ts';
+import { chooseCli, counterBy, keygen, startProxyFloor, startServe } from './substitute/serve.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -58,6 +58,8 @@ console.log(`serve-walk: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${
 const direct: number[] = [];
 const served: number[] = [];
 const ratios: number[] = [];
+const floors: number[] = [];
+const overFloor: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const serve = await startServe(cli, config, join(dir, `serve-${round}.log`));
   const cpuAtStart = await serve.cpuMs();
@@ -67,18 +69,32 @@ for (let round = 0; round < ROUNDS; round++) {
   let s = 0;
   let upstreamGets = 0;
   let walkCpu = 0;
+  let cachesCpuServe = 0;
   const viaServe = async () => {
     for (const c of caches) c.requests = 0;
     const cpu0 = await serve.cpuMs();
+    const own0 = process.cpuUsage();
     s = await walk(serve.url, join(dir, `xdg-s${round}`));
     walkCpu = (await serve.cpuMs()) - cpu0;
+    const own = process.cpuUsage(own0);
+    cachesCpuServe = (own.user + own.system) / 1000;
     upstreamGets = caches.reduce((n, c) => n + c.requests, 0);
   };
   if (viaFirst) await viaServe();
   caches[0]!.requests = 0;
+  const own0 = process.cpuUsage();
   d = await walk(caches[0]!.url, join(dir, `xdg-d${round}`));
+  const ownD = process.cpuUsage(own0);
+  const cachesCpuDirect = (ownD.user + ownD.system) / 1000;
   const directGets = caches[0]!.requests;
   if (!viaFirst) await viaServe();
+  // The floor: four fetches per narinfo and one more hop, nothing else (bench/proxy-floor.ts).
+  const proxy = await startProxyFloor(caches.map((c) => c.url), dir);
+  const pcpu0 = await proxy.cpuMs();
+  const p = await walk(proxy.url, join(dir, `xdg-p${round}`));
+  const proxyCpu = (await proxy.cpuMs()) - pcpu0;
+  await proxy.stop();
+  floors.push(p);
   const stopped = await serve.stop();
   const decided = new Map<string, number>();
   for (const x of stopped.decisions) if (x.path !== null) decided.set(x.path, (decided.get(x.path) ?? 0) + 1);
@@ -87,9 +103,11 @@ for (let round = 0; round < ROUNDS; round++) {
   direct.push(d);
   served.push(s);
   ratios.push(s / d);
-  console.log(`round ${round + 1}: direct ${(d / 1000).toFixed(2)} s (${directGets} GETs), serve ${(s / 1000).toFixed(2)} s (${upstreamGets} upstream GETs), ratio ${(s / d).toFixed(2)}; serve CPU ${(walkCpu / 1000).toFixed(1)} s in the walk (${(cpuAtStart / 1000).toFixed(1)} s to start, ${(stopped.cpuMs / 1000).toFixed(1)} s in all), peak RSS ${(stopped.peakRssKb / 1024).toFixed(0)} MB, ${(votes / N).toFixed(2)} decisions per path (${decided.size} paths; Nix asked ${asked} narinfos); load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  overFloor.push(s / p);
+  console.log(`round ${round + 1}: direct ${(d / 1000).toFixed(2)} s (${directGets} GETs), serve ${(s / 1000).toFixed(2)} s (${upstreamGets} upstream GETs), ratio ${(s / d).toFixed(2)}; proxy floor ${(p / 1000).toFixed(2)} s (${(p / d).toFixed(2)}× direct, its CPU ${(proxyCpu / 1000).toFixed(1)} s), serve / floor ${(s / p).toFixed(2)}; the caches' CPU ${(cachesCpuDirect / 1000).toFixed(1)} s direct, ${(cachesCpuServe / 1000).toFixed(1)} s through serve; serve CPU ${(walkCpu / 1000).toFixed(1)} s in the walk (${(cpuAtStart / 1000).toFixed(1)} s to start, ${(stopped.cpuMs / 1000).toFixed(1)} s in all), peak RSS ${(stopped.peakRssKb / 1024).toFixed(0)} MB, ${(votes / N).toFixed(2)} decisions per path (${decided.size} paths; Nix asked ${asked} narinfos); load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 console.log(`direct min ${(Math.min(...direct) / 1000).toFixed(2)} s, median ${(median(direct) / 1000).toFixed(2)} s; serve min ${(Math.min(...served) / 1000).toFixed(2)} s, median ${(median(served) / 1000).toFixed(2)} s`);
+console.log(`proxy floor min ${(Math.min(...floors) / 1000).toFixed(2)} s, median ${(median(floors) / 1000).toFixed(2)} s; serve / floor per round ${overFloor.map((r) => r.toFixed(2)).join(', ')}: median ${median(overFloor).toFixed(2)}`);
 console.log(`ratio per round ${ratios.map((r) => r.toFixed(2)).join(', ')}: min ${Math.min(...ratios).toFixed(2)}, median ${median(ratios).toFixed(2)} (target ≤ 1.3)`);
 await Promise.all(caches.map((c) => c.close()));
 if (process.env['KEEP'] === '1') say(`kept ${dir}`);

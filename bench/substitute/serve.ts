@@ -86,7 +86,7 @@ export interface Running {
 export async function startServe(cli: Cli, config: string, logFile: string): Promise<Running> {
   const extra = (process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const proc = execa('node', [...extra, ...cli.argv, 'serve', '--config', config, '--listen', '127.0.0.1:0'], {
-    reject: false, stdin: 'ignore', stdout: 'ignore', stderr: { file: logFile },
+    reject: false, stdin: 'ignore', stdout: process.env['SERVE_STDOUT'] === undefined ? 'ignore' : { file: process.env['SERVE_STDOUT'] }, stderr: { file: logFile },
   });
   let exited = false;
   void proc.then(() => { exited = true; });
@@ -119,6 +119,31 @@ export async function startServe(cli: Cli, config: string, logFile: string): Pro
       return { peakRssKb, cpuMs, metrics, exitCode: r.exitCode ?? -1, stderr, decisions };
     },
     kill: () => void proc.kill('SIGKILL'),
+  };
+}
+
+/** bench/proxy-floor.ts over `upstreams`, as its own process, started before any clock. */
+export async function startProxyFloor(upstreams: readonly string[], tmp: string): Promise<{ url: string; cpuMs(): Promise<number>; stop(): Promise<void> }> {
+  const portFile = join(tmp, `proxy-floor-${process.hrtime.bigint()}.url`);
+  const proc = execa('node', ['--import', 'tsx', join(ROOT, 'bench/proxy-floor.ts'), portFile, ...upstreams], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cwd: ROOT });
+  let exited = false;
+  void proc.then(() => { exited = true; });
+  const t0 = performance.now();
+  let url = '';
+  while (url === '') {
+    url = await readFile(portFile, 'utf8').catch(() => '');
+    if (url !== '') break;
+    if (exited || performance.now() - t0 > 30_000) throw new Error(`proxy-floor did not start: ${String((await proc).stderr)}`);
+    await delay(20);
+  }
+  const pid = proc.pid!;
+  return {
+    url,
+    cpuMs: () => cpuMsOf(pid),
+    async stop() {
+      proc.kill('SIGTERM');
+      await proc;
+    },
   };
 }
 
