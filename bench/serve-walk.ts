@@ -10,6 +10,9 @@
  * Run: npm run build && node --import tsx bench/serve-walk.ts [N=2000] [ROUNDS=3] [LEVELS=12]
  *   SERVE_NODE_ARGS  extra node options for serve, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  *   CACHE_SIZE       [serve] cache-size (default: serve's own)
+ *   CACHE_LATENCY_MS every cache answer waits this long, as across a network (default 0:
+ *                    loopback, where the walk measures CPU; Nix 2.8 asks one narinfo at a
+ *                    time, so each millisecond here adds about N ms to the direct walk)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, loadavg } from 'node:os';

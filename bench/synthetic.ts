@@ -83,6 +83,12 @@ const narHashOf = (p: StorePath) => parseNarHash(`sha256:${encodeNix32(createHas
 type Sign = (facts: PathFacts) => string;
 
 /**
+ * CACHE_LATENCY_MS: every answer waits this long, as from a cache across a network
+ * (the default 0 is loopback, where CPU, not waiting, is what a walk costs).
+ */
+const LATENCY_MS = Number(process.env['CACHE_LATENCY_MS'] ?? 0);
+
+/**
  * A loopback cache under its own key: `make` gets a signer and gives the narinfo text
  * for a hash part (undefined: 404). `/requests` answers the count (uncounted), for a
  * bench that runs the cache in a child process.
@@ -100,8 +106,12 @@ async function serveSigned(name: string, make: (sign: Sign) => (hashPart: string
     if (req.url === '/nix-cache-info') return void res.end('StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 40\n');
     const m = /^\/([0-9a-df-np-sv-z]{32})\.narinfo$/.exec(req.url ?? '');
     const body = m === null ? undefined : answer(m[1]!);
-    if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
+    const send = () => {
+      if (body === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/x-nix-narinfo', 'content-length': Buffer.byteLength(body) }).end(body);
+    };
+    if (LATENCY_MS > 0) setTimeout(send, LATENCY_MS);
+    else send();
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
