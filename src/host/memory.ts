@@ -5,6 +5,7 @@
  * and V8 hands the freed pages back. It runs at most once per `minGapMs`: a budget below
  * what is really live costs a collection every so often, never a loop.
  */
+import type { EventEmitter } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -13,7 +14,10 @@ import { runInNewContext } from 'node:vm';
  * starting size instead of growing to 32 MB and staying there, and the old generation is
  * collected once it grows by a fifth over what was live, not by up to four times. V8 reads
  * both as the heap grows, so they work when set at run time; but each new Worker puts V8's
- * flags back as the command line had them, so the governor sets them again every tick.
+ * flags back as the command line had them, so the governor sets them again as soon as a
+ * Worker is made and again when it is running, and every tick. A second is long enough:
+ * the young generation grew to 16 MB in the second after the signature worker started
+ * and never shrank (serve's RSS 140–170 MB at 20,000 paths instead of 120).
  */
 export const LEAN_HEAP_FLAGS: readonly string[] = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'];
 
@@ -34,6 +38,12 @@ export function governMemory(opts: { budgetBytes: number; everyMs?: number; minG
   const gc = runInNewContext('gc') as (() => void) | undefined;
   let last = -Infinity;
   let collections = 0;
+  const again = () => leanHeap(flags);
+  const onWorker = (worker: EventEmitter) => {
+    again();
+    worker.once('online', again);
+  };
+  process.on('worker', onWorker);
   const timer = setInterval(() => {
     leanHeap(flags);
     if (gc === undefined || process.memoryUsage.rss() <= opts.budgetBytes) return;
@@ -45,7 +55,10 @@ export function governMemory(opts: { budgetBytes: number; everyMs?: number; minG
   }, opts.everyMs ?? 1000);
   timer.unref();
   return {
-    stop: () => clearInterval(timer),
+    stop() {
+      clearInterval(timer);
+      process.off('worker', onWorker);
+    },
     get collections() {
       return collections;
     },
