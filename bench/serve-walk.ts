@@ -10,11 +10,12 @@
  * Run: npm run build && node --import tsx bench/serve-walk.ts [N=2000] [ROUNDS=3] [LEVELS=12]
  *   SERVE_NODE_ARGS  extra node options for serve, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  *   CACHE_SIZE       [serve] cache-size (default: serve's own)
+ *   RSS_EVERY_MS     print serve's RSS sampled this often during its walk
  *   CACHE_LATENCY_MS every cache answer waits this long, as across a network (default 0:
  *                    loopback, where the walk measures CPU; Nix 2.8 asks one narinfo at a
  *                    time, so each millisecond here adds about N ms to the direct walk)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -77,7 +78,14 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const c of caches) c.requests = 0;
     const cpu0 = await serve.cpuMs();
     const own0 = process.cpuUsage();
+    const rss: number[] = [];
+    const sampler = process.env['RSS_EVERY_MS'] === undefined ? undefined
+      : setInterval(() => void readFile(`/proc/${serve.pid}/status`, 'utf8').then((t) => rss.push(Number(/^VmRSS:\s+(\d+)/m.exec(t)?.[1] ?? NaN))).catch(() => undefined), Number(process.env['RSS_EVERY_MS']));
     s = await walk(serve.url, join(dir, `xdg-s${round}`));
+    if (sampler !== undefined) {
+      clearInterval(sampler);
+      say(`serve's RSS every ${process.env['RSS_EVERY_MS']} ms of the walk (MB): ${rss.map((k) => (k / 1024).toFixed(0)).join(' ')}`);
+    }
     walkCpu = (await serve.cpuMs()) - cpu0;
     const own = process.cpuUsage(own0);
     cachesCpuServe = (own.user + own.system) / 1000;
