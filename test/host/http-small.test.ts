@@ -3,71 +3,27 @@
  * undici), and a client that starts small hands over to undici after its threshold.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import { createHttpClient } from '../../src/host/http.ts';
 import { createSmallClient, createStartSmallHttpClient } from '../../src/host/http-small.ts';
 import { NetError } from '../../src/ops.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
 
 describe('http for small runs', () => {
-  let server: Server;
+  let srv: TestServer;
   let base: string;
-  let counted = 0;
-  const ports: number[] = [];
   const small = createSmallClient({ connections: 4 });
   const text = (url: string, req: Parameters<typeof small.fetchBytes>[1]) =>
     small.fetchBytes(url, req).then((r) => ({ status: r.status, text: Buffer.from(r.bytes).toString('utf8') }));
   before(async () => {
-    server = createServer((req, res) => {
-      const path = req.url ?? '';
-      ports.push(req.socket.remotePort ?? 0);
-      if (path === '/ok') return void res.writeHead(200, { 'content-length': '6' }).end('hello\n');
-      if (path === '/missing') return void res.writeHead(404, { 'content-length': '10' }).end('not found\n');
-      if (path === '/big') return void res.writeHead(200, { 'content-length': '2000' }).end('x'.repeat(2000));
-      if (path === '/big-chunked') {
-        res.writeHead(200);
-        res.write('x'.repeat(1000));
-        return void res.end('x'.repeat(1000));
-      }
-      if (path === '/hang') return;
-      if (path === '/cut') {
-        res.writeHead(200, { 'content-length': '100' });
-        res.write('x');
-        return void setTimeout(() => res.destroy(), 20);
-      }
-      if (path === '/gzip') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('StorePath: x\n'));
-      if (path === '/gzip-bomb') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(2_000_000)));
-      if (path === '/echo') {
-        const parts: Buffer[] = [];
-        req.on('data', (c: Buffer) => parts.push(c));
-        return void req.on('end', () => res.writeHead(400, { 'content-type': 'application/proto' }).end(Buffer.concat([Buffer.from(req.method ?? ''), ...parts])));
-      }
-      if (path === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-length': '2' }).end('ok'), 300);
-      if (path === '/count') {
-        counted += 1;
-        return void res.writeHead(200, { 'content-length': '2' }).end('ok');
-      }
-      // /drip: 10 bytes, one every 150 ms.
-      res.writeHead(200, { 'content-length': '10' });
-      let n = 0;
-      const timer = setInterval(() => {
-        res.write('x');
-        if (++n === 10) {
-          clearInterval(timer);
-          res.end();
-        }
-      }, 150);
-      res.on('close', () => clearInterval(timer));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    srv = await startTestServer();
+    base = srv.base;
   });
   after(async () => {
     small.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await srv.close();
   });
   const signal = new AbortController().signal;
 
@@ -122,9 +78,9 @@ describe('http for small runs', () => {
       await assert.rejects(queued, /deadline/);
       assert.equal((await first).status, 200);
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(counted, 0, 'the abandoned request did not reach the server');
+      assert.equal(srv.counted, 0, 'the abandoned request did not reach the server');
       assert.equal((await one.fetchBytes(`${base}/count`, { signal, timeoutMs: 5000, maxBytes: 100 })).status, 200);
-      assert.equal(counted, 1, 'and the connection still works');
+      assert.equal(srv.counted, 1, 'and the connection still works');
     } finally {
       one.close();
     }
@@ -134,14 +90,14 @@ describe('http for small runs', () => {
     let made = 0;
     const client = createStartSmallHttpClient({ connections: 1, threshold: 2, full: () => (made++, createHttpClient({ connections: 1 })) });
     try {
-      ports.length = 0;
+      srv.ports.length = 0;
       for (let i = 0; i < 2; i++) assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });
       assert.equal(made, 0, 'no undici client for a small run (http.ts loads undici with its first client)');
       for (let i = 0; i < 2; i++) assert.deepEqual(await client.fetchText(`${base}/ok`, { signal, timeoutMs: 1000, maxBytes: 100 }), { status: 200, text: 'hello\n' });
       assert.equal(made, 1);
-      assert.equal(ports[0], ports[1], 'node:http keeps its connection alive');
-      assert.equal(ports[2], ports[3], 'so does undici');
-      assert.notEqual(ports[1], ports[2], 'undici has its own');
+      assert.equal(srv.ports[0], srv.ports[1], 'node:http keeps its connection alive');
+      assert.equal(srv.ports[2], srv.ports[3], 'so does undici');
+      assert.notEqual(srv.ports[1], srv.ports[2], 'undici has its own');
     } finally {
       await client.close();
     }

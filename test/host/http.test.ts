@@ -1,64 +1,25 @@
 /** The real HTTP client against a real loopback server that drips its answer. */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHttpClient } from '../../src/host/http.ts';
 import { NetError } from '../../src/ops.ts';
-import { gzipSync } from 'node:zlib';
+import { startTestServer, type TestServer } from './test-server.ts';
 
 describe('http client', () => {
-  let server: Server;
+  let srv: TestServer;
   let url: string;
   let base: string;
-  let counted = 0;
-  let dripsDone = 0;
   const client = createHttpClient({ connections: 4 });
   before(async () => {
-    // /drip: 10 bytes, one every 150 ms — never idle for long, but 1.5 s in all.
-    server = createServer((req, res) => {
-      const path = req.url ?? '';
-      if (path === '/ok') return void res.writeHead(200, { 'content-length': '6' }).end('hello\n');
-      if (path === '/missing') return void res.writeHead(404, { 'content-length': '10' }).end('not found\n');
-      if (path === '/big') return void res.writeHead(200, { 'content-length': '2000' }).end('x'.repeat(2000));
-      if (path === '/big-chunked') {
-        res.writeHead(200);
-        res.write('x'.repeat(1000));
-        return void res.end('x'.repeat(1000));
-      }
-      if (path === '/hang') return;
-      if (path === '/gzip') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('StorePath: x\n'));
-      if (path === '/gzip-bomb') return void res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(2_000_000)));
-      if (path === '/echo') {
-        const parts: Buffer[] = [];
-        req.on('data', (c: Buffer) => parts.push(c));
-        return void req.on('end', () => res.writeHead(400, { 'content-type': 'application/proto' }).end(Buffer.concat([Buffer.from(req.method ?? ''), ...parts])));
-      }
-      if (path === '/slow') return void setTimeout(() => res.writeHead(200, { 'content-length': '2' }).end('ok'), 300);
-      if (path === '/count') {
-        counted += 1;
-        return void res.writeHead(200, { 'content-length': '2' }).end('ok');
-      }
-      res.writeHead(200, { 'content-length': '10' });
-      let n = 0;
-      const timer = setInterval(() => {
-        res.write('x');
-        if (++n === 10) {
-          clearInterval(timer);
-          dripsDone += 1;
-          res.end();
-        }
-      }, 150);
-      res.on('close', () => clearInterval(timer));
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    srv = await startTestServer();
+    base = srv.base;
     url = `${base}/drip`;
   });
   after(async () => {
     await client.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await srv.close();
   });
 
   it('fetchText: reads a small body whole, whatever the status (protocols send errors in it)', async () => {
@@ -106,7 +67,7 @@ describe('http client', () => {
     const isTimeout = (e: Error) => e instanceof NetError && e.failure === 'timeout' && /no answer within 0.5 s/.test(e.message);
     await assert.rejects(client.fetchText(url, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
     // Ordering, not seconds: given up at 0.5 s, before the drip's last byte at 1.5 s.
-    assert.equal(dripsDone, 0, 'the drip ran to its end before the client gave up');
+    assert.equal(srv.dripsDone, 0, 'the drip ran to its end before the client gave up');
     await assert.rejects(client.fetchText(`${base}/hang`, { signal, timeoutMs: 500, maxBytes: 100 }), isTimeout);
     const run = new AbortController();
     const pending = client.fetchText(`${base}/hang`, { signal: run.signal, timeoutMs: 60_000, maxBytes: 100 });
@@ -126,9 +87,9 @@ describe('http client', () => {
       await assert.rejects(queued, /deadline/);
       assert.deepEqual(await first, { status: 200, text: 'ok' });
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(counted, 0, 'the abandoned request did not reach the server');
+      assert.equal(srv.counted, 0, 'the abandoned request did not reach the server');
       assert.deepEqual(await one.fetchText(`${base}/count`, { signal, timeoutMs: 5000, maxBytes: 100 }), { status: 200, text: 'ok' });
-      assert.equal(counted, 1, 'and the connection still works');
+      assert.equal(srv.counted, 1, 'and the connection still works');
     } finally {
       await one.close();
     }
