@@ -82,6 +82,8 @@ export interface Running {
 /**
  * Starts serve with its stderr going to `logFile`: a file, not a pipe, so that serve
  * never blocks on a full pipe while the bench's event loop is busy serving the caches.
+ * SERVE_NODE_ARGS adds node options (e.g. --cpu-prof, --trace-gc); SERVE_STDOUT names a
+ * file for serve's stdout (where --trace-gc writes), else it is dropped.
  */
 export async function startServe(cli: Cli, config: string, logFile: string): Promise<Running> {
   const extra = (process.env['SERVE_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
