@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parseStorePath } from '../src/nixfmt/index.ts';
 import { serveSynthetic } from './synthetic.ts';
+import { median } from './stats.ts';
 
 const ROUNDS = Number(process.argv[2] ?? 9);
 const main = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -57,7 +58,6 @@ try {
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const min = (xs: number[]) => sorted(xs)[0]!;
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
 const base = runs['node -e 0']!;
 console.log(`machine: ${cpus()[0]?.model} × ${cpus().length}, node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`rounds: ${ROUNDS}; whole processes, wall clock`);

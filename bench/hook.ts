@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -31,10 +32,6 @@ const env = {
   OUT_PATHS: '/nix/store/7zghlxfsl2n1ww9i3z6jy8vjvbm2hrq5-libfoo /nix/store/7zghlxfsl2n1ww9i3z6jy8vjvbm2hrq5-libfoo-dev',
 };
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const p95 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
 
 function time(cmd: string, args: readonly string[], runs: number): number[] {

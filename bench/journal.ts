@@ -22,14 +22,11 @@ import { serveDirectory, type StaticCache } from '../src/demo/static.ts';
 import { openReader } from '../src/journal/index.ts';
 import { buildClosure, publish, removeBenchState, run, writeExpr, type BuiltClosure, type PublishedCache } from './substitute/closure.ts';
 import { chooseCli, keygen, startServe } from './substitute/serve.ts';
+import { median } from './stats.ts';
 
 const N = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const say = (s: string) => void process.stderr.write(`${s}\n`);
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const fig = (xs: readonly number[], unit = 's', scale = 1000) => `min ${(Math.min(...xs) / scale).toFixed(2)} ${unit}, median ${(median(xs) / scale).toFixed(2)} ${unit} (${xs.map((x) => (x / scale).toFixed(2)).join(', ')})`;
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-journal-'));

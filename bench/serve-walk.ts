@@ -21,15 +21,12 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { serveSynthetic, syntheticPaths } from './synthetic.ts';
 import { chooseCli, counterBy, keygen, startProxyFloor, startServe } from './substitute/serve.ts';
+import { median } from './stats.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const LEVELS = Number(process.argv[4] ?? 12);
 const say = (s: string) => void process.stderr.write(`${s}\n`);
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const dir = await mkdtemp(join(tmpdir(), 'bench-serve-walk-'));
 say(`making ${N} synthetic paths in ${LEVELS} levels × 4 signed caches…`);

@@ -33,6 +33,7 @@ import { TestNode } from '../test/trustix/node.ts';
 import { Publisher } from '../test/trustix/publisher.ts';
 import { signerFromSeed } from '../test/trustix/sign.ts';
 import { serveSynthetic, syntheticPaths } from './synthetic.ts';
+import { median } from './stats.ts';
 
 const N = Number(process.argv[2] ?? 2000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -76,7 +77,6 @@ async function buildIndex(client: ReturnType<typeof createTrustixClient>, logId:
   return into.size;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)]!;
 const narHash = (p: string) => `sha256:${encodeNix32(createHash('sha256').update(p).digest())}`;
 

@@ -40,6 +40,7 @@ import { createHostOps } from '../src/host/ops.ts';
 import { createFileState } from '../src/host/state.ts';
 import { trustixLog } from '../src/logs/trustix/kind.ts';
 import { parseHashPart } from '../src/nixfmt/index.ts';
+import { median } from './stats.ts';
 
 const ENTRIES = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -47,7 +48,6 @@ const SECONDS = Number(process.argv[4] ?? 4);
 const INFLIGHT = Number(process.argv[5] ?? 32);
 const BATCH = 100;
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (xs: readonly number[]): string => `min ${Math.round(Math.min(...xs))}, median ${Math.round(median(xs))}, max ${Math.round(Math.max(...xs))}  [${xs.map(Math.round).join(', ')}]`;
 const enc = new TextEncoder();
 

@@ -100,10 +100,9 @@ export async function check(cliArgv: readonly string[], config: string, root: St
   return { ms: r.ms, gets: requests(caches) - before, ...(r.peakKb !== undefined && { peakKb: r.peakKb }) };
 }
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
+import { median } from '../stats.ts';
+
+export { median };
 
 /** "min 1.23 s, median 1.45 s [1.45, 1.23, 1.60]" */
 export function spread(xs: readonly number[], fmt: (x: number) => string): string {

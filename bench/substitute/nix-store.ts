@@ -47,7 +47,4 @@ export async function substitute(c: BuiltClosure, url: string, key: string, tag:
   return { ms, queryMs, copied };
 }
 
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
+export { median } from '../stats.ts';
