@@ -79,34 +79,29 @@ describe('engine', () => {
 
   it('keeps a growing closure as names, not as thousands of requests started at once', async () => {
     // A lone log inventing 20 new references per path: the queue grows far faster than it drains.
-    let made = 0;
     let inFlight = 0;
     let most = 0;
-    const inventor = { ...fakeLog('inventor', []), query: async (q: Question) => {
+    const inventor = inventing(async () => {
       inFlight += 1;
       most = Math.max(most, inFlight);
       await new Promise((r) => setImmediate(r));
       inFlight -= 1;
-      const refs = Array.from({ length: 20 }, () => path(`n${made++}`, 10 + (made % 80)));
-      return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'inventor', proof: { kind: 'sample' as const } } };
-    } };
+      return true;
+    });
     const out = await createEngine({ logs: [inventor], ops: fakeOps() }).decideAll([app], { walk: true, signal: run(), policy: majority([inventor]), maxPaths: 3000 });
     assert.equal(out.length, 3000);
     assert.ok(most <= 128, `at most 128 paths in flight, saw ${most}`);
   });
 
   it('stops asking at the run deadline: what is still queued is untrusted without a request', async () => {
-    let made = 0;
     let asked = 0;
     const run = new AbortController();
-    const inventor = { ...fakeLog('inventor', []), query: async (q: Question, signal: AbortSignal) => {
+    const inventor = inventing(async (signal) => {
       asked += 1;
       if (asked === 50) run.abort();
       await new Promise((r) => setImmediate(r));
-      if (signal.aborted) return fault('deadline', 'no answer before the run deadline');
-      const refs = Array.from({ length: 20 }, () => path(`n${made++}`, 10 + (made % 80)));
-      return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'inventor', proof: { kind: 'sample' as const } } };
-    } };
+      return !signal.aborted;
+    });
     const out = await createEngine({ logs: [inventor], ops: fakeOps() }).decideAll([app], { walk: true, signal: run.signal, policy: majority([inventor]), maxPaths: 100_000 });
     assert.ok(asked < 600, `nothing is asked once the deadline passed (asked ${asked})`);
     const unasked = out.filter((d) => d.reason === 'not asked before the run deadline');
@@ -176,9 +171,10 @@ describe('engine', () => {
     assert.deepEqual(ballot?.answers.map((a) => a.outcome), ['miss', 'vote']);
     // An untrusted path's references name nothing.
     const other = path('other', 4);
-    const engine2 = createEngine({ logs: [fakeLog('c', [claim(app, '1', [other])]), fakeLog('t', [claim(app, '9', [other]), claim(other, '2')], 'store-path')], ops: fakeOps() });
+    const logs2 = [fakeLog('c', [claim(app, '1', [other])]), fakeLog('t', [claim(app, '9', [other]), claim(other, '2')], 'store-path')];
+    const engine2 = createEngine({ logs: logs2, ops: fakeOps() });
     const split = await engine2.collectHashPart(hashPartOf(app), run());
-    assert.equal((await engine2.decide(split!, majority(logs))).verdict, 'untrusted');
+    assert.equal((await engine2.decide(split!, majority(logs2))).verdict, 'untrusted');
     assert.equal(await engine2.collectHashPart(hashPartOf(other), run()), undefined);
   });
 
@@ -243,3 +239,16 @@ describe('a hash part two paths claim in equal numbers', () => {
     ]), undefined);
   });
 });
+
+/**
+ * A lone log that signs a claim for any path it is asked, naming 20 new paths each time:
+ * a closure that grows far faster than it drains. `answer` runs first; false: a deadline fault.
+ */
+function inventing(answer: (signal: AbortSignal) => Promise<boolean>) {
+  let made = 0;
+  return { ...fakeLog('inventor', []), query: async (q: Question, signal: AbortSignal) => {
+    if (!(await answer(signal))) return fault('deadline', 'no answer before the run deadline');
+    const refs = Array.from({ length: 20 }, () => path(`n${made++}`, 10 + (made % 80)));
+    return { outcome: 'vote' as const, claim: { ...claim(q.path!, '6', refs), log: 'inventor', proof: { kind: 'sample' as const } } };
+  } };
+}
