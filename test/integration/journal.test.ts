@@ -84,7 +84,9 @@ describe('local builds, the journal and its commands, with real Nix', { skip }, 
     assert.match(r.stdout, /reproduced: matches the winner, voted by a, b/);
     assert.match(r.stdout, /Decisions \(newest first\)\n {2}\S+ {2}drain: trusted sha256:/);
     assert.match(r.stdout, /c +dissented: sha256:/);
-    assert.match(r.stdout, /Signed claims\n {2}a \(a-1\): sha256:\w+, first seen/);
+    // Claims are listed as first seen; the logs answer in parallel, so any of them may be first.
+    assert.match(r.stdout, /Signed claims\n {2}[abc] \([abc]-1\): sha256:\w+, first seen/);
+    for (const log of ['a', 'b', 'c']) assert.match(r.stdout, new RegExp(`^ {2}${log} \\(${log}-1\\): sha256:\\w+, first seen .*\n {6}Sig: ${log}-1:`, 'm'));
     const j = JSON.parse((await cli(['why', '--json', '--config', cfg, paths().contested])).stdout) as { builds: { verdict: string }[] };
     assert.deepEqual(j.builds.map((b) => b.verdict), ['diverged', 'reproduced']);
     const none = await cli(['why', '--config', cfg, '/nix/store/00000000000000000000000000000000-nothing']);
