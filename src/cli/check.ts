@@ -1,7 +1,9 @@
 /** `trustix-vote check`: which paths of a closure do enough independent builders agree on? */
 import { parseArgs } from 'node:util';
 import { resolveTargets } from '../engine/targets.ts';
+import { leanPast } from '../host/memory.ts';
 import { createNixOps } from '../host/nix.ts';
+import type { LogEvent } from '../ops.ts';
 import type { CliIO } from './io.ts';
 import { UsageError } from './io.ts';
 import { perLogLines } from './per-log.ts';
@@ -52,6 +54,9 @@ Exit status
   130 interrupted (SIGINT/SIGTERM)
 `;
 
+/** Past this many decisions check trades a little CPU for a heap near what it holds (host/memory.ts). */
+const LEAN_PAST_PATHS = 5_000;
+
 export async function runCheck(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -72,6 +77,11 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   if (positionals.length === 0) throw new UsageError('check needs at least one TARGET');
   if (values.only !== undefined && values.only !== 'untrusted') throw new UsageError(`--only takes "untrusted", not "${values.only}"`);
   const progress = progressPrinter(io);
+  const heap = leanPast(LEAN_PAST_PATHS);
+  const onEvent = (e: LogEvent) => {
+    if (e.kind === 'progress') heap.decided(e.done);
+    progress.onEvent(e);
+  };
   const mark = timingMarks(io);
   mark('check started (main and check loaded)');
   // Nix lists the closure while the config, the policies and the logs load: a small
@@ -85,12 +95,13 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
   try {
     const { loadConfig, setup } = await import('./setup.ts');
     const config = loadConfig(io, values.config);
-    s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent: progress.onEvent, verifyOnWorker: true, startSmall: true, journal: 'check' });
+    s = await setup(io, { config, ...(values.policy !== undefined && { policyFile: values.policy }), onEvent, verifyOnWorker: true, startSmall: true, journal: 'check' });
     mark('config, policies, logs and engine set up');
   } catch (e) {
     nixRun.abort();
     io.signal.removeEventListener('abort', onAbort);
     progress.done();
+    heap.stop();
     throw e;
   }
   try {
@@ -121,6 +132,7 @@ export async function runCheck(argv: readonly string[], io: CliIO): Promise<numb
     return decisions.every((d) => d.verdict === 'trusted') ? 0 : 1;
   } finally {
     progress.done();
+    heap.stop();
     await s.close();
     mark('closed');
   }
