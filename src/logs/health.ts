@@ -14,11 +14,12 @@ export interface Health {
 export function createHealth(opts: { threshold: number; coolDownMs: number }): Health {
   let consecutive = 0;
   let until = -Infinity;
-  let last = '';
+  // The same words, one string, for every answer while it is down: a run's report adds
+  // them up, and check keeps a decision per path.
+  let downReason = '';
   return {
     down(now) {
-      // The same words for every answer while it is down, so a run's report can add them up.
-      return now < until ? `log is down (${last})` : undefined;
+      return now < until ? downReason : undefined;
     },
     ok() {
       consecutive = 0;
@@ -26,7 +27,7 @@ export function createHealth(opts: { threshold: number; coolDownMs: number }): H
     },
     failed(reason, now) {
       consecutive += 1;
-      last = reason;
+      downReason = `log is down (${reason})`;
       if (consecutive >= opts.threshold) until = now + opts.coolDownMs;
     },
   };
