@@ -45,7 +45,7 @@ export function holdHeapFlags(flags: readonly string[]): () => void {
  * small (a NixOS system is 2,000–5,000 paths). Past `paths` decisions the old generation
  * is collected once it grows by a fifth over what was live; by default V8 let it grow to
  * four times: check of 50,000 paths held 38 MB live in 170 MB of heap, 290–320 MB
- * resident (187 MB with this flag).
+ * resident; 198–222 MB with the flag set past 5,000 paths (bench/scale.ts).
  */
 export function leanPast(paths: number, flags: readonly string[] = ['--heap-growing-percent=20']): { decided(done: number): void; stop(): void } {
   let release: (() => void) | undefined;
