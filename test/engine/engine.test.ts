@@ -28,6 +28,23 @@ describe('engine', () => {
     assert.ok(!logs[0]!.asked.includes(hashPartOf(evil)), 'a liar\'s references are not followed when it lost');
   });
 
+  it('keeps every decision as the policy made it, winner, dissent, misses and faults', async () => {
+    const logs = [
+      fakeLog('a', [claim(app, '1', [lib]), claim(lib, '2')]),
+      fakeLog('b', [claim(app, '1', [lib]), claim(lib, '3')]),
+      fakeLog('c', [claim(app, '9', [lib])]),
+      fakeLog('d', [claim(app, '1', [lib]), { ...claim(lib, '2'), path: path('not-lib', 1) }]),
+    ];
+    const policy = { name: '', policy: defaultPolicy(logs) };
+    const engine = createEngine({ logs, ops: fakeOps() });
+    const out = await engine.decideAll([app], { walk: true, signal: run(), policy });
+    const byPath = new Map(out.map((d) => [d.path, d]));
+    assert.equal(byPath.get(app)?.verdict, 'trusted');
+    assert.equal(byPath.get(lib)?.verdict, 'untrusted');
+    assert.deepEqual([byPath.get(lib)?.disagree.length, byPath.get(lib)?.missing.length, byPath.get(lib)?.faults.length], [2, 1, 1]);
+    for (const p of [app, lib]) assert.deepStrictEqual(byPath.get(p), await engine.decide(await engine.collect(p, run()), policy));
+  });
+
   it('never walks the References of a claim that votes the winning NarHash with other References', async () => {
     // The liar votes app's winning hash but lists a path nobody built: an inconsistent claim, a fault.
     const logs = [
