@@ -207,7 +207,11 @@ function keeper(): (d: Decision) => Decision {
   const fit = <T>(xs: readonly T[]): readonly T[] => (xs.length === 0 ? xs : xs.slice());
   return (d) => {
     const { path, verdict, narHash } = d;
-    const [agree, disagree, missing, faults, reason] = [fit(d.agree), fit(d.disagree), fit(d.missing), fit(d.faults), reasonOf(d.reason)];
+    const agree = fit(d.agree);
+    const disagree = fit(d.disagree);
+    const missing = fit(d.missing);
+    const faults = fit(d.faults);
+    const reason = reasonOf(d.reason);
     return narHash === undefined
       ? { path, verdict, agree, disagree, missing, faults, reason }
       : { path, verdict, narHash, agree, disagree, missing, faults, reason };
